@@ -5,15 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def normalize_url(url: str | URL) -> URL:
+    """Pin the PostgreSQL driver to psycopg2 (SQLAlchemy 2.1 would otherwise pick psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """Create an engine; on SQLite turn on WAL, foreign keys and a busy timeout.
 
     WAL lets the web app and the in-process scheduler read while one of them writes.
     """
-    if url.startswith("sqlite"):
+    url = normalize_url(url)
+    if url.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {"timeout": 15, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

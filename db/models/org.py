@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +20,7 @@ BODY_KINDS = (
     "agency",
     "enterprise",
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ROLES = ("officer", "supervisor", "designer", "admin", "observer")
 
 
@@ -95,7 +96,12 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{int(self.password_changed_at.timestamp())}"
+        return f"{self.id}:{self.password_stamp}"
+
+    @property
+    def password_stamp(self) -> str:
+        """Microseconds since the epoch of the last password change (exact, no float)."""
+        return str((self.password_changed_at - _EPOCH) // timedelta(microseconds=1))
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -10,17 +9,17 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from db.models import BODY_KINDS, ROLES
-from web.forms import optional_int
+from web.forms import Form, optional_int
 from web.labels import KIND_LABELS, ROLE_LABELS
 
 LOCALE_CHOICES = [("vi", "Tiếng Việt"), ("en", "English")]
 
 
-class BodyForm(FlaskForm):
+class BodyForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in BODY_KINDS])
@@ -33,10 +32,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=255)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=255)])
     body_id = SelectField(_l("Body"), coerce=int)
     roles = MultiCheckboxField(
         _l("Roles"),
@@ -54,7 +53,7 @@ class UserEditForm(UserForm):
     active = BooleanField(_l("Account active"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=10, max=128)]
     )

@@ -47,7 +47,10 @@ def bodies() -> str:
     children: dict[int | None, list[Body]] = {}
     for b in all_bodies:
         children.setdefault(b.parent_id, []).append(b)
-    counts = dict(db.execute(select(User.body_id, func.count()).group_by(User.body_id)).tuples())
+    counts = {
+        body_id: n
+        for body_id, n in db.execute(select(User.body_id, func.count()).group_by(User.body_id))
+    }
     return render_template("admin/bodies.html", children=children, counts=counts)
 
 

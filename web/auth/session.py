@@ -23,7 +23,7 @@ def load_user(user_id: str) -> User | None:
         return None
     if user is None or not user.active:
         return None
-    if str(int(user.password_changed_at.timestamp())) != stamp:
+    if user.password_stamp != stamp:
         return None  # the password changed since this session began
     return user
 

@@ -85,7 +85,8 @@ def password() -> str | Response | tuple[str, int]:
         except DomainError as err:
             attach_error(form, err)
         else:
-            login_user(current_user)  # the session id carries the password stamp; renew it
+            # The session id carries the password stamp; renew it for this session only.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.home"))
     status = 400 if request.method == "POST" else 200
