@@ -49,7 +49,7 @@ class UserForm(Form):
 
 
 class UserEditForm(UserForm):
-    password = None  # type: ignore[assignment]
+    password = None
     active = BooleanField(_l("Account active"))
 
 

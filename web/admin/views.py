@@ -32,11 +32,18 @@ def _status() -> int:
     return 400 if request.method == "POST" else 200
 
 
-def _get(model: type[Body] | type[User], obj_id: int) -> Body | User:
-    obj = get_session().get(model, obj_id)
-    if obj is None:
+def _get_body(body_id: int) -> Body:
+    body = get_session().get(Body, body_id)
+    if body is None:
         raise NotFound(_("Not found"))
-    return obj
+    return body
+
+
+def _get_user(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        raise NotFound(_("Not found"))
+    return user
 
 
 @bp.route("/bodies")
@@ -58,7 +65,7 @@ def bodies() -> str:
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
 def body_form(body_id: int | None = None) -> str | Response | tuple[str, int]:
-    body = _get(Body, body_id) if body_id else None
+    body = _get_body(body_id) if body_id else None
     form = BodyForm(obj=body)
     form.parent_id.choices = form.supervisor_id.choices = _body_choices(empty=True)
     if form.validate_on_submit():
@@ -70,7 +77,7 @@ def body_form(body_id: int | None = None) -> str | Response | tuple[str, int]:
             form.supervisor_id.data,
         )
         try:
-            if isinstance(body, Body):
+            if body is not None:
                 update_body(get_session(), body, data, current_user)
             else:
                 body = create_body(get_session(), data, current_user)
@@ -129,8 +136,7 @@ def user_new() -> str | Response | tuple[str, int]:
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @roles_required("admin")
 def user_edit(user_id: int) -> str | Response | tuple[str, int]:
-    user = _get(User, user_id)
-    assert isinstance(user, User)
+    user = _get_user(user_id)
     form = UserEditForm(
         obj=user, data={"roles": sorted(user.roles)} if request.method == "GET" else None
     )
@@ -162,8 +168,7 @@ def user_edit(user_id: int) -> str | Response | tuple[str, int]:
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @roles_required("admin")
 def user_reset_password(user_id: int) -> str | Response | tuple[str, int]:
-    user = _get(User, user_id)
-    assert isinstance(user, User)
+    user = _get_user(user_id)
     reset_form = ResetPasswordForm(prefix="reset")
     if reset_form.validate_on_submit():
         try:
@@ -181,8 +186,7 @@ def user_reset_password(user_id: int) -> str | Response | tuple[str, int]:
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @roles_required("admin")
 def user_unlock(user_id: int) -> Response:
-    user = _get(User, user_id)
-    assert isinstance(user, User)
+    user = _get_user(user_id)
     unlock_user(get_session(), user, current_user)
     flash(_("The account %(name)s is unlocked.", name=user.username), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
