@@ -11,17 +11,20 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import make_engine
+from db.engine import make_engine, make_session_factory
 from db.migrate import upgrade
+from db.models import Body, UserTask
 from db.settings import Settings, load_settings
+from workflows import definitions, instances
 
 PG_ADMIN_URL = os.environ.get(
     "REMTRACK_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -151,3 +154,50 @@ def login(client: Any, username: str, password: str = "correct-horse-1") -> Any:
 
 
 pytest_plugins = ["tests.factories"]
+
+
+class Committed:
+    """Really committed data, for tests that need several connections (races, timers)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.factory = make_session_factory(engine)
+
+    def start(self, days: float, into_remediation: bool = False) -> int:
+        with self.factory.begin() as s:
+            if definitions.latest_version(s, "requirement") is None:
+                definitions.deploy_shipped(s)
+            unit = Body(code=f"C{uuid.uuid4().hex[:8]}", name="unit", kind="agency")
+            s.add(unit)
+            s.flush()
+            deadline = (datetime.now(UTC) + timedelta(days=days)).isoformat()
+            running = instances.start(
+                s,
+                "requirement",
+                ("requirement", unit.id),
+                {"officer": unit.id, "supervisor": unit.id},
+                {"requirement_id": unit.id, "deadline": deadline},
+            )
+            instance_id = running.row.id
+        if into_remediation:  # where the deadline timer waits
+            for name in ("acknowledge", "submit_plan"):
+                with self.factory.begin() as s:
+                    task_id = s.scalar(
+                        select(UserTask.task_id).where(
+                            UserTask.instance_id == instance_id, UserTask.name == name
+                        )
+                    )
+                    instances.complete_task(s, instance_id, task_id, {})
+        return instance_id
+
+    def wipe(self) -> None:
+        with self.engine.begin() as conn:
+            for table in ("user_task", "process_instance"):
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[Committed]:
+    helper = Committed(engine)
+    yield helper
+    helper.wipe()

@@ -47,31 +47,42 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from web.app import create_app
 
     instance = tmp_path_factory.mktemp("live")
-    settings = load_settings(env={}, instance_path=instance,
-                             database_url=f"sqlite:///{instance / 'live.db'}")
+    settings = load_settings(
+        env={}, instance_path=instance, database_url=f"sqlite:///{instance / 'live.db'}"
+    )
     upgrade(make_engine(settings.database_url))
     app = create_app(settings)
     port = _free_port()
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{port}",
-                     make_session_factory(make_engine(settings.database_url)))
+    yield LiveServer(
+        f"http://127.0.0.1:{port}", make_session_factory(make_engine(settings.database_url))
+    )
     server.close()
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is required for the browser tests and is not at {CHROMIUM} "
-                    "(apt-get install chromium, or set REMTRACK_CHROMIUM).", pytrace=False)
+        pytest.fail(
+            f"Chromium is required for the browser tests and is not at {CHROMIUM} "
+            "(apt-get install chromium, or set REMTRACK_CHROMIUM).",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield instance
         instance.close()

@@ -1,0 +1,190 @@
+"""Process instances in the database: start, load, advance and save.
+
+Every save writes the compressed state (without the spec), refreshes the ``user_task``
+projection and ``next_timer_at`` in the caller's transaction. ``lock_version`` turns two
+concurrent saves of one instance into one winner and one clear :class:`StaleInstance`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from db.models import ProcessDefinition, ProcessInstance, UserTask
+from workflows.definitions import latest_version, specs
+from workflows.engine import runner
+from workflows.engine.catalogue import Effect
+from workflows.engine.script_engine import SandboxScriptEngine
+from workflows.engine.serializer import SERIALIZER_VERSION, dump_state, load_state
+from workflows.errors import Conflict, NotFound
+from workflows.i18n import _l
+
+EffectHandler = Callable[[Session, ProcessInstance, Effect], None]
+#: Domain modules register what each catalogue operation does to their tables.
+EFFECT_HANDLERS: dict[str, EffectHandler] = {}
+
+
+class StaleInstance(Conflict):
+    """Someone else saved the instance since it was loaded."""
+
+
+@dataclass
+class Running:
+    """An instance loaded for one unit of work."""
+
+    row: ProcessInstance
+    workflow: BpmnWorkflow
+    engine: SandboxScriptEngine
+    effects: list[Effect] = field(default_factory=list)
+
+
+def _stale() -> StaleInstance:
+    return StaleInstance(
+        _l(
+            "This record was changed by someone else meanwhile. "
+            "Reload the page and try again; nothing you entered was saved."
+        )
+    )
+
+
+def start(
+    session: Session,
+    key: str,
+    subject: tuple[str, Any],
+    role_bodies: Mapping[str, int],
+    data: Mapping[str, Any],
+) -> Running:
+    """Start the newest version of ``key`` for ``subject`` and save it."""
+    definition = latest_version(session, key)
+    if definition is None:
+        raise NotFound(_l("No process %(key)s is deployed.", key=key))
+    engine = SandboxScriptEngine()
+    spec, sub_specs = specs(definition)
+    wf = runner.start(spec, sub_specs, data, engine)
+    row = ProcessInstance(
+        definition=definition,
+        subject_type=subject[0],
+        subject_id=str(subject[1]),
+        role_bodies=dict(role_bodies),
+        state=b"",
+        serializer_version=SERIALIZER_VERSION,
+    )
+    session.add(row)
+    running = Running(row, wf, engine)
+    save(session, running)
+    return running
+
+
+def load(session: Session, instance_id: int, lock_version: int | None = None) -> Running:
+    """Load an instance; with ``lock_version``, refuse if it changed since the caller saw it."""
+    row = session.get(ProcessInstance, instance_id)
+    if row is None:
+        raise NotFound(_l("No such process instance."))
+    if lock_version is not None and row.lock_version != lock_version:
+        raise _stale()
+    engine = SandboxScriptEngine()
+    wf = load_state(row.state, row.definition.spec_json, engine)
+    return Running(row, wf, engine)
+
+
+def save(session: Session, running: Running) -> None:
+    """Write state, status, timers and the inbox projection; apply the effects."""
+    row, wf = running.row, running.workflow
+    row.state = dump_state(wf)
+    row.serializer_version = SERIALIZER_VERSION
+    row.status = "completed" if runner.is_completed(wf) else "running"
+    row.next_timer_at = runner.next_timer_at(wf)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise _stale() from exc
+    _project_tasks(session, row, runner.ready_user_tasks(wf))
+    effects = running.engine.drain_effects()
+    running.effects.extend(effects)
+    for effect in effects:
+        handler = EFFECT_HANDLERS.get(effect.operation)
+        if handler is not None:
+            handler(session, row, effect)
+
+
+def _project_tasks(session: Session, row: ProcessInstance, ready: list[runner.ReadyTask]) -> None:
+    existing = {
+        t.task_id: t
+        for t in session.scalars(select(UserTask).where(UserTask.instance_id == row.id))
+    }
+    wanted = {t.task_id: t for t in ready}
+    gone = [tid for tid in existing if tid not in wanted]
+    if gone:
+        session.execute(
+            delete(UserTask).where(UserTask.instance_id == row.id, UserTask.task_id.in_(gone))
+        )
+    for tid, task in wanted.items():
+        projected = existing.get(tid) or UserTask(instance_id=row.id, task_id=tid)
+        projected.name, projected.title = task.spec_name, task.title[:255]
+        projected.lane, projected.role, projected.due_at = task.lane, task.role, task.due
+        projected.body_id = row.role_bodies.get(task.role or "")
+        session.add(projected)
+    session.flush()
+
+
+@contextmanager
+def advancing(
+    session: Session, instance_id: int, lock_version: int | None = None
+) -> Iterator[Running]:
+    """Load, let the caller step the workflow, then save — one unit of work."""
+    running = load(session, instance_id, lock_version)
+    yield running
+    save(session, running)
+
+
+def complete_task(
+    session: Session,
+    instance_id: int,
+    task_id: str,
+    data: Mapping[str, Any],
+    lock_version: int | None = None,
+) -> Running:
+    with advancing(session, instance_id, lock_version) as running:
+        runner.complete(running.workflow, task_id, data)
+    return running
+
+
+def send_message(
+    session: Session, instance_id: int, name: str, payload: Mapping[str, Any] | None = None
+) -> Running:
+    with advancing(session, instance_id) as running:
+        runner.send_message(running.workflow, name, payload or {})
+    return running
+
+
+def instances_of(session: Session, subject: tuple[str, Any]) -> list[ProcessInstance]:
+    return list(
+        session.scalars(
+            select(ProcessInstance)
+            .where(
+                ProcessInstance.subject_type == subject[0],
+                ProcessInstance.subject_id == str(subject[1]),
+            )
+            .order_by(ProcessInstance.id)
+        )
+    )
+
+
+def running_on(session: Session, definition: ProcessDefinition) -> int:
+    from sqlalchemy import func
+
+    return (
+        session.scalar(
+            select(func.count()).where(
+                ProcessInstance.definition_id == definition.id, ProcessInstance.status == "running"
+            )
+        )
+        or 0
+    )
