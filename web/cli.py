@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import func, select
@@ -41,6 +42,7 @@ def init(demo: bool) -> None:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     click.echo(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+    _deploy_shipped(engine)
     if demo:
         from workflows.demo import load_demo
 
@@ -53,6 +55,20 @@ def init(demo: bool) -> None:
         click.echo(
             f"Demo data loaded; logins written to {settings.instance_path / 'demo-logins.txt'}"
         )
+
+
+def _deploy_shipped(engine: Any) -> None:
+    from workflows.definitions import deploy_shipped
+    from workflows.engine.errors import BpmnRefused
+
+    try:
+        with make_session_factory(engine).begin() as session:
+            for done in deploy_shipped(session):
+                d = done.definition
+                state = "deployed" if done.created else "up to date"
+                click.echo(f"Process {d.key}: v{d.version} {state}")
+    except BpmnRefused as refused:
+        raise click.ClickException(str(refused)) from refused
 
 
 def _write_demo_logins(instance: Path, logins: list[tuple[str, str, str]]) -> None:
@@ -147,3 +163,12 @@ def audit_verify() -> None:
         )
         sys.exit(1)
     click.echo(f"OK: {checked} audit rows, chain intact.")
+
+
+def _register() -> None:
+    from web.cli_definitions import definitions_cli
+
+    main.add_command(definitions_cli)
+
+
+_register()

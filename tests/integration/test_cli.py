@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -105,3 +106,60 @@ def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_init_deploys_every_shipped_model_once(cli_env):
+    first = run(cli_env, "init")
+    assert first.output.count("v1 deployed") == 4
+    second = run(cli_env, "init")
+    assert second.output.count("v1 up to date") == 4
+
+
+def test_definitions_check_names_the_element_and_exits_non_zero(cli_env):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "engine" / "data"
+    good = run(cli_env, "definitions", "check", "bpmn/requirement.bpmn")
+    assert good.exit_code == 0 and "OK (process 'requirement')" in good.output
+    bad = CliRunner().invoke(
+        main, ["definitions", "check", str(data / "unquoted_timer.bpmn")], env=cli_env
+    )
+    assert bad.exit_code == 1 and 'write it quoted, "PT1S"' in bad.output
+
+
+def test_definitions_deploy_refuses_all_when_one_file_is_bad(cli_env, tmp_path):
+    run(cli_env, "init")
+    changed = tmp_path / "requirement.bpmn"
+    changed.write_bytes(
+        Path("bpmn/requirement.bpmn")
+        .read_bytes()
+        .replace(b"Acknowledge requirement", b"Acknowledge it")
+    )
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text("<not-bpmn/>")
+    result = CliRunner().invoke(
+        main, ["definitions", "deploy", str(changed), str(bad)], env=cli_env
+    )
+    assert result.exit_code == 1 and "Nothing was deployed." in result.output
+    listing = run(cli_env, "definitions", "list").output
+    assert "requirement         1" in listing and "requirement         2" not in listing
+    ok = run(cli_env, "definitions", "deploy", str(changed))
+    assert "deployed as requirement v2" in ok.output
+
+
+def test_definitions_run_is_a_dry_run(cli_env):
+    run(cli_env, "init")
+    result = run(
+        cli_env,
+        "definitions",
+        "run",
+        "requirement",
+        "--data",
+        '{"deadline": "2030-01-31T10:00:00+00:00", "requirement_id": 7}',
+    )
+    assert result.exit_code == 0, result.output
+    assert "acknowledge (Acknowledge requirement) for officer" in result.output
+    assert "Data: {" in result.output and '"requirement_id": 7' in result.output
+    listing = run(cli_env, "definitions", "list").output.splitlines()
+    row = next(line for line in listing if line.startswith("requirement"))
+    assert row.split()[4] == "0"  # the dry-run instance was rolled back
