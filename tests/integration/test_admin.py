@@ -176,3 +176,48 @@ def test_body_tree_shows_supervision(admin_client, make_body):
     make_body("TREE-CHILD", parent=top, supervisor=top)
     page = admin_client.get("/admin/bodies").get_data(as_text=True)
     assert "TREE-CHILD" in page and "giám sát bởi" in page.lower()
+
+
+def test_a_malformed_select_value_is_refused_in_vietnamese(admin_client, session):
+    before = _count(session, User)
+    response = post_form(
+        admin_client,
+        "/admin/users/new",
+        {
+            "username": "moi.nguoi",
+            "full_name": "Người Mới",
+            "body_id": "abc",
+            "roles": ["officer"],
+            "locale": "vi",
+            "password": "first-pass-123",
+        },
+    )
+    assert response.status_code == 400
+    assert "Lựa chọn không hợp lệ" in response.get_data(as_text=True)
+    assert 'value="Người Mới"' in response.get_data(as_text=True)
+    assert _count(session, User) == before
+
+
+def test_an_unknown_role_is_refused(admin_client, session):
+    hq = session.scalar(select(Body).where(Body.code == "HQ"))
+    response = post_form(
+        admin_client,
+        "/admin/users/new",
+        {
+            "username": "moi.nguoi",
+            "full_name": "Người Mới",
+            "body_id": str(hq.id),
+            "roles": ["superuser"],
+            "locale": "vi",
+            "password": "first-pass-123",
+        },
+    )
+    assert response.status_code == 400
+    assert session.scalar(select(User).where(User.username == "moi.nguoi")) is None
+
+
+def test_a_request_larger_than_the_limit_gets_413_with_a_message(admin_client, settings):
+    too_big = "x" * (settings.max_upload_mb * 1024 * 1024 + 128 * 1024)
+    response = admin_client.post("/admin/bodies/new", data={"name": too_big})
+    assert response.status_code == 413
+    assert "lớn hơn mức cho phép" in response.get_data(as_text=True)
