@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
-from db.models import Body, User, UserRole
+from db.models import Body, Conclusion, Requirement, User, UserRole
 from workflows.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct-horse-1"
@@ -71,5 +74,90 @@ def make_user(session: Session, make_body: Callable[..., Body]) -> Callable[...,
         session.add(user)
         session.flush()
         return user
+
+    return make
+
+
+# -- conclusions and requirements ---------------------------------------------------------
+
+
+@dataclass
+class Cast:
+    """Who takes part in a requirement's life: a commission that issues and supervises,
+    a unit it supervises that remediates, and one person on each side."""
+
+    commission: Body
+    unit: Body
+    supervisor: User
+    officer: User
+
+
+@pytest.fixture
+def cast(make_body: Callable[..., Body], make_user: Callable[..., User]) -> Cast:
+    commission = make_body(kind="inspection_commission")
+    unit = make_body(supervisor=commission)
+    return Cast(
+        commission=commission,
+        unit=unit,
+        supervisor=make_user(body=commission, roles=("supervisor",)),
+        officer=make_user(body=unit, roles=("officer",)),
+    )
+
+
+@pytest.fixture
+def make_conclusion_input(cast: Cast) -> Callable[..., Any]:
+    """A valid ``ConclusionInput``; keyword overrides change the conclusion, and
+    ``requirement`` (a dict) changes every requirement."""
+    from workflows.conclusions import ConclusionInput, RequirementInput
+
+    def make(*, count: int = 1, requirement: dict[str, Any] | None = None, **kw: Any) -> Any:
+        n = next(_seq)
+        deadline = datetime.now(UTC) + timedelta(days=30)
+        fields: dict[str, Any] = {
+            "text": "Recover the misused funds and review responsibility",
+            "category": "administrative",
+            "responsible_body_id": cast.unit.id,
+            "deadline": deadline,
+            **(requirement or {}),
+        }
+        if fields["category"] == "financial" and "target_amount" not in fields:
+            fields["target_amount"] = Decimal(1_500_000_000)
+        values: dict[str, Any] = {
+            "number": f"{n}-KL/TW",
+            "title": f"Conclusion {n}",
+            "source": "party_inspection",
+            "issue_date": datetime.now(UTC).date() - timedelta(days=1),
+            "subject_body_id": cast.unit.id,
+            "summary": "Violations found in the management of public land.",
+            "requirements": tuple(RequirementInput(**fields) for _ in range(count)),
+            **kw,
+        }
+        return ConclusionInput(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_conclusion(
+    session: Session, cast: Cast, make_conclusion_input: Callable[..., Any]
+) -> Callable[..., Conclusion]:
+    """Issue a conclusion through the verb (deploying the shipped models when needed)."""
+    from workflows import definitions
+    from workflows.conclusions import issue_conclusion
+
+    def make(*, issuer: User | None = None, **kw: Any) -> Conclusion:
+        if definitions.latest_version(session, "requirement") is None:
+            definitions.deploy_shipped(session)
+        return issue_conclusion(session, issuer or cast.supervisor, make_conclusion_input(**kw))
+
+    return make
+
+
+@pytest.fixture
+def make_requirement(make_conclusion: Callable[..., Conclusion]) -> Callable[..., Requirement]:
+    """The single requirement of a freshly issued conclusion."""
+
+    def make(**kw: Any) -> Requirement:
+        return make_conclusion(**kw).requirements[0]
 
     return make

@@ -15,7 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import ProcessInstance
-from workflows import instances
+from workflows import (
+    effects,  # noqa: F401  (registers what service tasks do to our tables)
+    instances,
+)
 from workflows.engine import runner
 
 log = logging.getLogger(__name__)

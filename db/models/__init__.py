@@ -2,6 +2,14 @@
 
 from db.models.audit import AuditEvent
 from db.models.org import BODY_KINDS, ROLES, Body, LoginAttempt, User, UserRole
+from db.models.remediation import (
+    Conclusion,
+    Evidence,
+    ExtensionRequest,
+    ProgressReport,
+    Requirement,
+    Verification,
+)
 from db.models.workflow import ProcessDefinition, ProcessInstance, UserTask
 
 __all__ = [
@@ -9,10 +17,16 @@ __all__ = [
     "BODY_KINDS",
     "ROLES",
     "Body",
+    "Conclusion",
+    "Evidence",
+    "ExtensionRequest",
     "LoginAttempt",
     "ProcessDefinition",
     "ProcessInstance",
+    "ProgressReport",
+    "Requirement",
     "User",
     "UserRole",
     "UserTask",
+    "Verification",
 ]
