@@ -9,11 +9,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format translations install clean help
+.PHONY: run test bench lint format translations install clean help
 
 help:
 	@echo "make run          install, initialise instance/ with demo data, serve on http://$(HOST):$(PORT)/"
 	@echo "make test         install and run every test (SQLite and PostgreSQL, browser tests included)"
+	@echo "make bench        measure against the budgets of DESIGN.md (SQLite and PostgreSQL)"
 	@echo "make lint         ruff and mypy"
 	@echo "make format       format the code with ruff"
 	@echo "make translations extract new strings into the catalogs"
@@ -40,6 +41,9 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/remtrack bench engine
 
 lint: install
 	$(BIN)/ruff check .

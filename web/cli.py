@@ -165,6 +165,23 @@ def audit_verify() -> None:
     click.echo(f"OK: {checked} audit rows, chain intact.")
 
 
+@main.group()
+def bench() -> None:
+    """Measure speed and size against the budgets in DESIGN.md."""
+
+
+@bench.command("engine", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench_engine(args: tuple[str, ...]) -> None:
+    """Deploy, start, verbs vs the raw engine cycle, stored bytes (SQLite and PostgreSQL).
+
+    Options are those of ``python -m workflows.bench --help``.
+    """
+    from workflows.bench import main as run_bench
+
+    sys.exit(run_bench(list(args)))
+
+
 def _register() -> None:
     from web.cli_definitions import definitions_cli
 

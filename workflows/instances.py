@@ -90,7 +90,7 @@ def load(session: Session, instance_id: int, lock_version: int | None = None) ->
     if lock_version is not None and row.lock_version != lock_version:
         raise _stale()
     engine = SandboxScriptEngine()
-    wf = load_state(row.state, row.definition.spec_json, engine)
+    wf = load_state(row.state, specs(row.definition), engine)
     return Running(row, wf, engine)
 
 

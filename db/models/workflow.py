@@ -31,8 +31,10 @@ class ProcessDefinition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int]
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    spec_json: Mapped[str] = mapped_column(Text)
+    # Deferred: loading an instance needs the spec only on a cache miss (see
+    # workflows.definitions.specs), and the XML only when someone opens the diagram.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     checksum: Mapped[str] = mapped_column(String(64))
     serializer_version: Mapped[str] = mapped_column(String(40))
     lane_roles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

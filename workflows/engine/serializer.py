@@ -4,12 +4,17 @@ Spiff embeds the whole spec in every serialized workflow (trap 3: 21 KB of a 26 
 fresh state).  Here the workflow converter is replaced by one that leaves ``spec`` and
 ``subprocess_specs`` out and takes them back at load time; the state is zlib-compressed
 JSON (never JSONB: key order matters, trap 4).
+
+:func:`dump_state` also leaves out finished history nothing can read any more (see
+:mod:`.compaction`), so the state stays the size of one loop round however many rounds
+an instance went through.  The workflow in memory is not changed.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -27,21 +32,42 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_STATE_VERSIO
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from . import compaction
 from .errors import StateRefused
 
 #: Stored beside every state and spec; bump when the stored format changes.
 SERIALIZER_VERSION = f"remtrack-1/spiff-{SPIFF_STATE_VERSION}"
 Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+#: The compaction plan of the workflow being dumped (None: write every task).
+_PLAN: ContextVar[compaction.Plan | None] = ContextVar("remtrack_compaction_plan", default=None)
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
     """Workflow converter that stores everything but the specs."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        plan = _PLAN.get()
+        if plan is None:
+            dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        else:
+            dct = self._compacted_to_dict(workflow, plan)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
+
+    def _compacted_to_dict(self, workflow: BpmnWorkflow, plan: compaction.Plan) -> dict[str, Any]:
+        # WorkflowConverter.to_dict, converting only the kept tasks.
+        last = workflow.last_task
+        tasks = {str(tid): self.registry.convert(workflow.tasks[tid]) for tid in plan.kept}
+        return {
+            "data": self.registry.convert(self.registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(last.id) if last is not None and last.id in plan.parent else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": compaction.apply_to_dict(plan, workflow, tasks),
+            "root": str(plan.root),
+        }
 
     def from_dict(self, dct: dict[str, Any], specs: Specs | None = None) -> BpmnWorkflow:
         if specs is None:
@@ -97,15 +123,24 @@ def load_spec(spec_json: str) -> Specs:
     return spec, subprocess_specs
 
 
-def dump_state(wf: BpmnWorkflow) -> bytes:
-    """Compressed instance state, without the spec."""
-    dct = _REGISTRY.convert(wf)
+def dump_state(wf: BpmnWorkflow, compact: bool = True) -> bytes:
+    """Compressed instance state, without the spec.
+
+    With ``compact`` (the default) finished history that nothing can read any more is left
+    out (:mod:`.compaction`); ``wf`` itself is not changed either way.
+    """
+    token = _PLAN.set(compaction.plan(wf) if compact else None)
+    try:
+        dct = _REGISTRY.convert(wf)
+    finally:
+        _PLAN.reset(token)
     dct["version"] = SERIALIZER_VERSION
     return zlib.compress(_dumps(dct).encode("utf-8"), 6)
 
 
-def load_state(blob: bytes, spec_json: str, script_engine: Any) -> BpmnWorkflow:
-    """Rebuild an instance from :func:`dump_state` output and its version's spec JSON.
+def load_state(blob: bytes, spec: str | Specs, script_engine: Any) -> BpmnWorkflow:
+    """Rebuild an instance from :func:`dump_state` output and its version's spec (the JSON
+    from :func:`dump_spec`, or specs already restored from it).
 
     The script engine is not serialized; the one given is attached here, every time.
     """
@@ -114,7 +149,8 @@ def load_state(blob: bytes, spec_json: str, script_engine: Any) -> BpmnWorkflow:
     except (zlib.error, ValueError) as exc:
         raise StateRefused(f"Stored instance state is unreadable: {exc}") from exc
     _check_version(dct.pop("version", None), "state")
-    workflow: BpmnWorkflow = _REGISTRY.restore(dct, specs=load_spec(spec_json))
+    specs = load_spec(spec) if isinstance(spec, str) else spec
+    workflow: BpmnWorkflow = _REGISTRY.restore(dct, specs=specs)
     workflow.script_engine = script_engine
     return workflow
 
