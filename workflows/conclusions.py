@@ -22,13 +22,8 @@ from workflows import effects, instances
 from workflows.access import can_see_body, in_reach
 from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflows.i18n import _l
-from workflows.requirements import (
-    SHA256_RE,
-    check_deadline,
-    clean_text,
-    engine_errors,
-    parse_amount,
-)
+from workflows.inputs import SHA256_RE, check_deadline, clean_text, parse_amount
+from workflows.requirement_steps import engine_errors
 
 #: Dates on conclusions are Vietnamese calendar dates (UTC+7, no daylight saving).
 VIETNAM = timezone(timedelta(hours=7))

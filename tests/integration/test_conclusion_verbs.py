@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent, Conclusion, ProcessInstance, Requirement, UserTask
-from workflows import conclusions, definitions
+from workflows import conclusions, definitions, instances, verification
 from workflows import requirements as verbs
 from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from workflows.requirements import ReportInput
+from workflows.inputs import ReportInput
 
 COUNTED = (AuditEvent, Conclusion, ProcessInstance, Requirement, UserTask)
 
@@ -59,7 +59,7 @@ def close(session: Session, cast: Any, req: Requirement, decision: str = "implem
     verbs.acknowledge_requirement(session, cast.officer, req.id)
     verbs.submit_plan(session, cast.officer, req.id, "plan")
     verbs.submit_for_verification(session, cast.officer, req.id, ReportInput("done", 100))
-    verbs.verify_requirement(session, cast.supervisor, req.id, decision, reason="checked")
+    verification.verify_requirement(session, cast.supervisor, req.id, decision, reason="checked")
 
 
 # -- issuing --------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_the_last_requirement_closing_brings_the_final_assessment_which_closes_i
 
     verbs.acknowledge_requirement(session, cast.officer, third.id)
     verbs.submit_plan(session, cast.officer, third.id, "plan")
-    verbs.withdraw_requirement(session, cast.supervisor, third.id, "No longer relevant")
+    verification.withdraw_requirement(session, cast.supervisor, third.id, "No longer relevant")
     assert final_assessment_ready(session, conclusion)
     task = session.scalar(
         select(UserTask).where(UserTask.instance_id == conclusion.process_instance_id)
@@ -159,7 +159,7 @@ def test_a_stale_lock_version_on_the_assessment_is_refused(session, cast, make_c
     seen = outer.lock_version
     close(session, cast, conclusion.requirements[0])
     before = counts(session)
-    with pytest.raises(verbs.instances.StaleInstance):
+    with pytest.raises(instances.StaleInstance):
         conclusions.assess_conclusion(
             session, cast.supervisor, conclusion.id, "Done", lock_version=seen
         )

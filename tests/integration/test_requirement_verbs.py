@@ -23,12 +23,13 @@ from db.models import (
     Verification,
 )
 from db.models import remediation as model
-from workflows import instances
+from workflows import instances, verification
+from workflows import requirement_steps as steps
 from workflows import requirements as verbs
 from workflows.engine import catalogue, runner
 from workflows.engine.errors import MessageNotExpected, OperationFailed, TaskNotReady
 from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from workflows.requirements import EvidenceInput, ReportInput
+from workflows.inputs import EvidenceInput, ReportInput
 
 COUNTED = (AuditEvent, Evidence, ExtensionRequest, ProcessInstance, ProgressReport, UserTask)
 
@@ -117,7 +118,7 @@ def submitted(session: Session, cast: Any, remediating: Requirement) -> Requirem
 def test_the_tables_accept_exactly_what_the_catalogue_names():
     assert set(model.REQUIREMENT_STATUSES) == set(catalogue.STATUSES)
     assert set(model.VERIFY_DECISIONS) == set(catalogue.VERIFY_DECISIONS)
-    assert set(verbs.GRADES_FOR) == set(catalogue.VERIFY_DECISIONS)
+    assert set(verification.GRADES_FOR) == set(catalogue.VERIFY_DECISIONS)
 
 
 # -- the main path --------------------------------------------------------------------------
@@ -227,11 +228,11 @@ def test_submitting_for_verification_hands_the_requirement_to_the_supervisor(
     ],
 )
 def test_a_closing_decision_ends_the_process(session, cast, submitted, decision, grade, status):
-    verification = verbs.verify_requirement(
+    decided = verification.verify_requirement(
         session, cast.supervisor, submitted.id, decision, reason="Checked on site."
     )
-    assert (verification.decision, verification.grade) == (decision, grade)
-    assert verification.verifier_id == cast.supervisor.id
+    assert (decided.decision, decided.grade) == (decision, grade)
+    assert decided.verifier_id == cast.supervisor.id
     assert (submitted.status, submitted.grade) == (status, grade)
     assert submitted.closed_at is not None
     assert ready(session, submitted) == []
@@ -241,7 +242,7 @@ def test_a_closing_decision_ends_the_process(session, cast, submitted, decision,
 
 
 def test_not_implementable_asks_for_an_accountability_case(session, cast, submitted):
-    verbs.verify_requirement(
+    verification.verify_requirement(
         session, cast.supervisor, submitted.id, "not_implementable", reason="Land was sold."
     )
     event = session.scalar(
@@ -257,7 +258,9 @@ def test_not_implementable_asks_for_an_accountability_case(session, cast, submit
 def test_a_rejected_completion_returns_to_the_unit_and_can_then_be_closed(
     session, cast, submitted, decision
 ):
-    verbs.verify_requirement(session, cast.supervisor, submitted.id, decision, reason="No proof.")
+    verification.verify_requirement(
+        session, cast.supervisor, submitted.id, decision, reason="No proof."
+    )
     assert submitted.status == "returned" and submitted.grade is None
     assert ready(session, submitted) == [("remediate", "officer", cast.unit.id)]
     notice = session.scalar(
@@ -272,7 +275,7 @@ def test_a_rejected_completion_returns_to_the_unit_and_can_then_be_closed(
     verbs.report_progress(session, cast.officer, submitted.id, ReportInput("Proof found", 90))
     assert submitted.status == "in_progress"
     verbs.submit_for_verification(session, cast.officer, submitted.id, completion())
-    verbs.verify_requirement(session, cast.supervisor, submitted.id, "implemented")
+    verification.verify_requirement(session, cast.supervisor, submitted.id, "implemented")
     assert submitted.status == "closed" and submitted.grade == "full"
     decisions = session.scalars(
         select(Verification.decision)
@@ -285,12 +288,12 @@ def test_a_rejected_completion_returns_to_the_unit_and_can_then_be_closed(
 def test_fifty_reject_and_resubmit_rounds_still_close(session, cast, remediating):
     for _ in range(50):
         verbs.submit_for_verification(session, cast.officer, remediating.id, completion())
-        verbs.verify_requirement(
+        verification.verify_requirement(
             session, cast.supervisor, remediating.id, "formal_only", reason="Paper only."
         )
         assert remediating.status == "returned"
     verbs.submit_for_verification(session, cast.officer, remediating.id, completion())
-    verbs.verify_requirement(session, cast.supervisor, remediating.id, "implemented")
+    verification.verify_requirement(session, cast.supervisor, remediating.id, "implemented")
     assert remediating.status == "closed"
     assert instance_of(session, remediating).status == "completed"
     assert actions(session, remediating).count("requirement.verified") == 51
@@ -307,7 +310,7 @@ def test_an_approved_extension_moves_the_deadline_and_re_arms_the_timer(session,
     assert ready(session, remediating) == [("decide_extension", "supervisor", cast.commission.id)]
     assert instance_of(session, remediating).next_timer_at is None
 
-    verbs.decide_extension(session, cast.supervisor, remediating.id, True, "Reasonable")
+    verification.decide_extension(session, cast.supervisor, remediating.id, True, "Reasonable")
     assert ext.status == "approved" and ext.decided_by_id == cast.supervisor.id
     assert remediating.deadline == wanted and remediating.original_deadline == original
     assert ready(session, remediating) == [("remediate", "officer", cast.unit.id)]
@@ -326,7 +329,9 @@ def test_a_rejected_extension_keeps_the_deadline(session, cast, remediating):
     verbs.request_extension(
         session, cast.officer, remediating.id, "More time", original + timedelta(days=5)
     )
-    ext = verbs.decide_extension(session, cast.supervisor, remediating.id, False, "No grounds")
+    ext = verification.decide_extension(
+        session, cast.supervisor, remediating.id, False, "No grounds"
+    )
     assert ext.status == "rejected" and ext.decision_reason == "No grounds"
     assert remediating.deadline == original
     assert instance_of(session, remediating).next_timer_at == original
@@ -338,7 +343,9 @@ def test_fifty_extension_rounds_each_move_the_timer(session, cast, remediating):
         wanted = remediating.deadline + timedelta(days=1)
         verbs.request_extension(session, cast.officer, remediating.id, f"round {i}", wanted)
         approve = i % 2 == 0
-        verbs.decide_extension(session, cast.supervisor, remediating.id, approve, "considered")
+        verification.decide_extension(
+            session, cast.supervisor, remediating.id, approve, "considered"
+        )
         expected = wanted if approve else wanted - timedelta(days=1)
         assert remediating.deadline == expected
         assert instance_of(session, remediating).next_timer_at == expected
@@ -347,7 +354,7 @@ def test_fifty_extension_rounds_each_move_the_timer(session, cast, remediating):
     )
     assert count == 50
     verbs.submit_for_verification(session, cast.officer, remediating.id, completion())
-    verbs.verify_requirement(session, cast.supervisor, remediating.id, "implemented")
+    verification.verify_requirement(session, cast.supervisor, remediating.id, "implemented")
     assert remediating.status == "closed"
 
 
@@ -369,13 +376,15 @@ def test_a_passed_deadline_marks_the_requirement_overdue_and_an_extension_lifts_
 
     wanted = remediating.deadline + timedelta(days=10)
     verbs.request_extension(session, cast.officer, remediating.id, "late funds", wanted)
-    verbs.decide_extension(session, cast.supervisor, remediating.id, True)
+    verification.decide_extension(session, cast.supervisor, remediating.id, True)
     assert remediating.status == "in_progress"
     assert instance_of(session, remediating).next_timer_at == wanted
 
 
 def test_a_withdrawn_requirement_ends_and_needs_nothing_more(session, cast, remediating):
-    verbs.withdraw_requirement(session, cast.supervisor, remediating.id, "Superseded by 35-KL")
+    verification.withdraw_requirement(
+        session, cast.supervisor, remediating.id, "Superseded by 35-KL"
+    )
     assert remediating.status == "withdrawn" and remediating.closed_at is not None
     assert ready(session, remediating) == []
     assert instance_of(session, remediating).status == "completed"
@@ -425,7 +434,7 @@ def test_a_supervisor_outside_the_chain_cannot_verify(
         session,
         submitted,
         NotFound,
-        verbs.verify_requirement,
+        verification.verify_requirement,
         elsewhere,
         submitted.id,
         "implemented",
@@ -434,12 +443,12 @@ def test_a_supervisor_outside_the_chain_cannot_verify(
 
 def test_an_observer_can_see_but_not_act(session, cast, make_user, submitted):
     observer = make_user(body=cast.commission, roles=("observer",))
-    assert verbs.get_requirement(session, observer, submitted.id) is submitted
+    assert steps.get_requirement(session, observer, submitted.id) is submitted
     error = _refused(
         session,
         submitted,
         NotAllowed,
-        verbs.verify_requirement,
+        verification.verify_requirement,
         observer,
         submitted.id,
         "implemented",
@@ -461,7 +470,7 @@ def test_the_unit_cannot_verify_its_own_work(session, cast, submitted):
         session,
         submitted,
         NotAllowed,
-        verbs.verify_requirement,
+        verification.verify_requirement,
         cast.officer,
         submitted.id,
         "implemented",
@@ -478,7 +487,7 @@ def test_a_supervisor_higher_up_the_chain_may_verify(
     into_remediation(session, cast, req)
     verbs.submit_for_verification(session, cast.officer, req.id, completion())
     chief = make_user(body=top, roles=("supervisor",))
-    verbs.verify_requirement(session, chief, req.id, "implemented")
+    verification.verify_requirement(session, chief, req.id, "implemented")
     assert req.status == "closed"
 
 
@@ -491,10 +500,10 @@ def test_who_reported_a_completion_cannot_verify_it(
     verbs.submit_plan(session, both, req.id, "Do it ourselves")
     verbs.submit_for_verification(session, both, req.id, completion())
     error = _refused(
-        session, req, NotAllowed, verbs.verify_requirement, both, req.id, "implemented"
+        session, req, NotAllowed, verification.verify_requirement, both, req.id, "implemented"
     )
     assert "four eyes" in str(error)
-    verbs.verify_requirement(session, cast.supervisor, req.id, "implemented")
+    verification.verify_requirement(session, cast.supervisor, req.id, "implemented")
     assert req.status == "closed"
 
 
@@ -508,7 +517,7 @@ def test_a_decision_on_a_requirement_not_awaiting_verification_is_refused(
         session,
         remediating,
         Conflict,
-        verbs.verify_requirement,
+        verification.verify_requirement,
         cast.supervisor,
         remediating.id,
         "implemented",
@@ -521,7 +530,7 @@ def test_an_unknown_decision_is_refused_before_the_process_sees_it(session, cast
         session,
         submitted,
         InvalidInput,
-        verbs.verify_requirement,
+        verification.verify_requirement,
         cast.supervisor,
         submitted.id,
         "looks_fine",
@@ -536,7 +545,7 @@ def test_a_decision_that_is_not_a_plain_yes_needs_a_reason(session, cast, submit
         session,
         submitted,
         InvalidInput,
-        verbs.verify_requirement,
+        verification.verify_requirement,
         cast.supervisor,
         submitted.id,
         decision,
@@ -550,7 +559,7 @@ def test_a_grade_that_contradicts_the_decision_is_refused(session, cast, submitt
         session,
         submitted,
         InvalidInput,
-        verbs.verify_requirement,
+        verification.verify_requirement,
         cast.supervisor,
         submitted.id,
         "implemented",
@@ -680,7 +689,7 @@ def test_deciding_without_a_pending_request_is_refused(session, cast, remediatin
         session,
         remediating,
         Conflict,
-        verbs.decide_extension,
+        verification.decide_extension,
         cast.supervisor,
         remediating.id,
         True,
@@ -696,7 +705,7 @@ def test_rejecting_an_extension_needs_a_reason(session, cast, remediating):
         session,
         remediating,
         InvalidInput,
-        verbs.decide_extension,
+        verification.decide_extension,
         cast.supervisor,
         remediating.id,
         False,
@@ -708,7 +717,7 @@ def test_a_requirement_awaiting_verification_cannot_be_withdrawn_or_extended(
     session, cast, submitted
 ):
     for verb, args in (
-        (verbs.withdraw_requirement, (cast.supervisor, submitted.id, "because")),
+        (verification.withdraw_requirement, (cast.supervisor, submitted.id, "because")),
         (
             verbs.request_extension,
             (cast.officer, submitted.id, "why", submitted.deadline + timedelta(days=2)),
@@ -723,11 +732,11 @@ def test_a_requirement_awaiting_verification_cannot_be_withdrawn_or_extended(
     [
         (TaskNotReady("t1", "completed"), Conflict, "no longer open"),
         (MessageNotExpected("withdrawn", ["escalated"]), Conflict, "current stage"),
-        (OperationFailed("t1", "notify", "boom"), verbs.ProcessFailed, "(operation_failed)"),
+        (OperationFailed("t1", "notify", "boom"), steps.ProcessFailed, "(operation_failed)"),
     ],
 )
 def test_engine_errors_reach_the_user_as_refusals_they_can_read(raised, expected, words):
-    with pytest.raises(expected, match=re.escape(words)), verbs.engine_errors():
+    with pytest.raises(expected, match=re.escape(words)), steps.engine_errors():
         raise raised
 
 
@@ -756,9 +765,9 @@ def test_every_verb_leaves_an_audit_event(session, cast, requirement):
     verbs.report_progress(session, cast.officer, requirement.id, ReportInput("half", 50))
     wanted = requirement.deadline + timedelta(days=3)
     verbs.request_extension(session, cast.officer, requirement.id, "why", wanted)
-    verbs.decide_extension(session, cast.supervisor, requirement.id, True)
+    verification.decide_extension(session, cast.supervisor, requirement.id, True)
     verbs.submit_for_verification(session, cast.officer, requirement.id, completion())
-    verbs.verify_requirement(session, cast.supervisor, requirement.id, "implemented")
+    verification.verify_requirement(session, cast.supervisor, requirement.id, "implemented")
     assert actions(session, requirement) == [
         "requirement.created",
         "requirement.acknowledged",
