@@ -190,14 +190,16 @@ class Committed:
                     instances.complete_task(s, instance_id, task_id, {})
         return instance_id
 
-    def wipe(self) -> None:
-        with self.engine.begin() as conn:
-            for table in ("user_task", "process_instance"):
-                conn.execute(text(f"DELETE FROM {table}"))
-
 
 @pytest.fixture
-def committed(engine: Engine) -> Iterator[Committed]:
-    helper = Committed(engine)
-    yield helper
-    helper.wipe()
+def committed(db_url: str, tmp_path: Path) -> Iterator[Committed]:
+    """A database of its own (same backend as ``db_url``) where data is really committed;
+    it is thrown away afterwards, so nothing leaks into the shared test database."""
+    sqlite = db_url.startswith("sqlite")
+    url = f"sqlite:///{tmp_path / 'committed.db'}" if sqlite else _create_pg_database()
+    own = make_engine(url)
+    upgrade(own)
+    yield Committed(own)
+    own.dispose()
+    if not sqlite:
+        _drop_pg_database(url)

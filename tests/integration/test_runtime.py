@@ -122,7 +122,7 @@ def test_completing_a_task_that_is_no_longer_ready_is_refused(session, deployed,
         instances.complete_task(session, row.id, task_id, {})
 
 
-def test_due_timers_fire_and_only_due_instances_are_loaded(engine, committed):
+def test_due_timers_fire_and_only_due_instances_are_loaded(committed):
     now = datetime.now(UTC)
     due = committed.start(days=1, into_remediation=True)
     later = committed.start(days=30, into_remediation=True)
