@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from db.base import utcnow
 from db.models import ProcessDefinition, ProcessInstance, UserTask
 from workflows.definitions import latest_version, specs
 from workflows.engine import runner
@@ -43,6 +44,9 @@ class Running:
     workflow: BpmnWorkflow
     engine: SandboxScriptEngine
     effects: list[Effect] = field(default_factory=list)
+    #: The READY user tasks as last saved, i.e. what ``user_task`` holds for this instance
+    #: (both are written in one transaction), so a save can diff without reading them back.
+    projected: dict[str, runner.ReadyTask] = field(default_factory=dict)
 
 
 def _stale() -> StaleInstance:
@@ -91,7 +95,8 @@ def load(session: Session, instance_id: int, lock_version: int | None = None) ->
         raise _stale()
     engine = SandboxScriptEngine()
     wf = load_state(row.state, specs(row.definition), engine)
-    return Running(row, wf, engine)
+    projected = {t.task_id: t for t in runner.ready_user_tasks(wf)}
+    return Running(row, wf, engine, projected=projected)
 
 
 def save(session: Session, running: Running) -> None:
@@ -105,7 +110,7 @@ def save(session: Session, running: Running) -> None:
         session.flush()
     except StaleDataError as exc:
         raise _stale() from exc
-    _project_tasks(session, row, runner.ready_user_tasks(wf))
+    running.projected = _project_tasks(session, row, running.projected, runner.ready_user_tasks(wf))
     effects = running.engine.drain_effects()
     running.effects.extend(effects)
     for effect in effects:
@@ -114,24 +119,53 @@ def save(session: Session, running: Running) -> None:
             handler(session, row, effect)
 
 
-def _project_tasks(session: Session, row: ProcessInstance, ready: list[runner.ReadyTask]) -> None:
-    existing = {
-        t.task_id: t
-        for t in session.scalars(select(UserTask).where(UserTask.instance_id == row.id))
-    }
-    wanted = {t.task_id: t for t in ready}
-    gone = [tid for tid in existing if tid not in wanted]
+def _project_tasks(
+    session: Session,
+    row: ProcessInstance,
+    before: dict[str, runner.ReadyTask],
+    ready: list[runner.ReadyTask],
+) -> dict[str, runner.ReadyTask]:
+    """Bring ``user_task`` from ``before`` to ``ready`` with as few statements as possible
+    (core statements: this runs on every user action)."""
+    after = {t.task_id: t for t in ready}
+    gone = [tid for tid in before if tid not in after]
     if gone:
         session.execute(
             delete(UserTask).where(UserTask.instance_id == row.id, UserTask.task_id.in_(gone))
         )
-    for tid, task in wanted.items():
-        projected = existing.get(tid) or UserTask(instance_id=row.id, task_id=tid)
-        projected.name, projected.title = task.spec_name, task.title[:255]
-        projected.lane, projected.role, projected.due_at = task.lane, task.role, task.due
-        projected.body_id = row.role_bodies.get(task.role or "")
-        session.add(projected)
-    session.flush()
+    changed = [t for tid, t in after.items() if tid in before and before[tid] != t]
+    for task in changed:
+        session.execute(
+            update(UserTask)
+            .where(UserTask.instance_id == row.id, UserTask.task_id == task.task_id)
+            .values(_projection(row, task))
+        )
+    new = [t for tid, t in after.items() if tid not in before]
+    if new:
+        session.execute(
+            insert(UserTask),
+            [
+                {
+                    "instance_id": row.id,
+                    "task_id": t.task_id,
+                    "created_at": utcnow(),
+                    **_projection(row, t),
+                }
+                for t in new
+            ],
+        )
+    return after
+
+
+def _projection(row: ProcessInstance, task: runner.ReadyTask) -> dict[str, Any]:
+    return {
+        "name": task.spec_name,
+        "title": task.title[:255],
+        "lane": task.lane,
+        "role": task.role,
+        "due_at": task.due,
+        "body_id": row.role_bodies.get(task.role or ""),
+    }
 
 
 @contextmanager
