@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from db.audit import record
 from db.base import utcnow
 from db.models import Conclusion, ProcessInstance, Requirement
-from db.models.remediation import TERMINAL_STATUSES
+from db.vocabulary import TERMINAL_STATUSES
 from workflows import instances
 from workflows.engine.catalogue import Effect
 

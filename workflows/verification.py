@@ -16,8 +16,8 @@ from db.models import (
     User,
     Verification,
 )
+from db.vocabulary import VERIFY_DECISIONS
 from workflows import effects
-from workflows.engine.catalogue import VERIFY_DECISIONS
 from workflows.errors import Conflict, InvalidInput, NotAllowed
 from workflows.i18n import _l
 from workflows.inputs import MAX_TEXT, clean_text

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from db.base import Base, utcnow
+from db.vocabulary import REQUIREMENT_STATUSES, TERMINAL_STATUSES, VERIFY_DECISIONS
 
 CONCLUSION_SOURCES = (
     "party_inspection",
@@ -34,23 +35,6 @@ CONCLUSION_SOURCES = (
 )
 CONCLUSION_STATUSES = ("draft", "issued", "in_progress", "closed")
 CATEGORIES = ("financial", "disciplinary", "institutional", "administrative", "referral")
-#: Same values as ``workflows.engine.catalogue.STATUSES``.
-REQUIREMENT_STATUSES = (
-    "issued",
-    "acknowledged",
-    "planned",
-    "in_progress",
-    "pending_verification",
-    "returned",
-    "overdue",
-    "closed",
-    "not_implementable",
-    "withdrawn",
-)
-#: A requirement in one of these needs nothing more from anybody.
-TERMINAL_STATUSES = ("closed", "not_implementable", "withdrawn")
-#: Same values as ``workflows.engine.catalogue.VERIFY_DECISIONS``.
-VERIFY_DECISIONS = ("implemented", "partial", "incomplete", "formal_only", "not_implementable")
 GRADES = ("full", "most", "partial", "none")
 EXTENSION_STATUSES = ("pending", "approved", "rejected")
 #: VND amounts are whole đồng; 18 digits keeps them exact on SQLite's 64-bit integers too.

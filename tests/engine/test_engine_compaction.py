@@ -21,8 +21,8 @@ import pytest
 import SpiffWorkflow.task as spiff_task
 from SpiffWorkflow.util.task import TaskState
 
+from db.vocabulary import ACCOUNTABILITY_OUTCOMES, VERIFY_DECISIONS
 from workflows.engine import compaction, runner
-from workflows.engine.catalogue import ACCOUNTABILITY_OUTCOMES, VERIFY_DECISIONS
 from workflows.engine.script_engine import SandboxScriptEngine
 from workflows.engine.serializer import dump_state, load_spec, load_state
 

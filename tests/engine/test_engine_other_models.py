@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from workflows.engine.catalogue import ACCOUNTABILITY_OUTCOMES
+from db.vocabulary import ACCOUNTABILITY_OUTCOMES
 from workflows.engine.errors import OperationFailed
 
 from .conftest import Driver, model_spec_json

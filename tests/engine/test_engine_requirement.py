@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from db.vocabulary import VERIFY_DECISIONS
 from workflows.engine import runner
-from workflows.engine.catalogue import VERIFY_DECISIONS
 from workflows.engine.errors import DataRefused, MessageNotExpected, TaskNotReady, TimerInvalid
 
 from .conftest import Driver

@@ -22,11 +22,11 @@ from db.models import (
     UserTask,
     Verification,
 )
-from db.models import remediation as model
+from db.vocabulary import VERIFY_DECISIONS
 from workflows import instances, verification
 from workflows import requirement_steps as steps
 from workflows import requirements as verbs
-from workflows.engine import catalogue, runner
+from workflows.engine import runner
 from workflows.engine.errors import MessageNotExpected, OperationFailed, TaskNotReady
 from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflows.inputs import EvidenceInput, ReportInput
@@ -115,10 +115,16 @@ def submitted(session: Session, cast: Any, remediating: Requirement) -> Requirem
 # -- the model and the catalogue -----------------------------------------------------------
 
 
-def test_the_tables_accept_exactly_what_the_catalogue_names():
-    assert set(model.REQUIREMENT_STATUSES) == set(catalogue.STATUSES)
-    assert set(model.VERIFY_DECISIONS) == set(catalogue.VERIFY_DECISIONS)
-    assert set(verification.GRADES_FOR) == set(catalogue.VERIFY_DECISIONS)
+def test_every_verification_decision_has_its_grades():
+    assert set(verification.GRADES_FOR) == set(VERIFY_DECISIONS)
+
+
+def test_the_database_refuses_a_status_the_catalogue_does_not_name(session, remediating):
+    from sqlalchemy.exc import IntegrityError
+
+    remediating.status = "done_on_paper"
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.flush()
 
 
 # -- the main path --------------------------------------------------------------------------

@@ -13,42 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from db.vocabulary import ACCOUNTABILITY_OUTCOMES, REQUIREMENT_STATUSES
+
 from .errors import Problem
 from .roles import ROLES
 
 ParamType = Literal["str", "int", "enum"]
 
-#: Every status a model may set on its subject (requirement, conclusion, referral, case).
-STATUSES: tuple[str, ...] = (
-    "issued",
-    "acknowledged",
-    "planned",
-    "in_progress",
-    "pending_verification",
-    "returned",
-    "overdue",
-    "closed",
-    "not_implementable",
-    "withdrawn",
-)
-#: Decisions on a requirement's verification (user task ``verify`` -> data ``decision``).
-VERIFY_DECISIONS: tuple[str, ...] = (
-    "implemented",
-    "partial",
-    "incomplete",
-    "formal_only",
-    "not_implementable",
-)
-#: Outcomes of an accountability case.
-ACCOUNTABILITY_OUTCOMES: tuple[str, ...] = (
-    "none",
-    "reminder",
-    "reprimand",
-    "warning",
-    "removal",
-    "expulsion",
-    "legal_referral",
-)
+#: Every status a model may set on its subject (the same list the tables accept).
+STATUSES: tuple[str, ...] = REQUIREMENT_STATUSES
 
 
 @dataclass(frozen=True)
