@@ -25,7 +25,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) $(MO)
+# Front-end assets (bpmn-js) are built from npm packages, never committed.
+ASSETS    := web/static/dist/viewer.js
+FRONT_SRC := $(wildcard web/static/src/*)
+NPM_STAMP := node_modules/.installed
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+$(ASSETS): $(NPM_STAMP) $(FRONT_SRC)
+	npm run --silent build
+
+install: $(STAMP) $(MO) $(ASSETS)
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
@@ -59,4 +71,4 @@ translations: install
 	$(BIN)/pybabel -q update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules web/static/dist

@@ -69,7 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     from web.admin.views import bp as admin_bp
     from web.auth.views import bp as auth_bp
     from web.main.views import bp as main_bp
+    from web.processes.views import bp as processes_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(processes_bp)

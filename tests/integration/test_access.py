@@ -87,3 +87,21 @@ def test_pages_need_a_login(client, tree):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/login"), path
+
+
+def test_process_pages_need_a_login_and_unknown_versions_are_not_found(
+    client, session, tree, make_user
+):
+    from workflows import definitions
+
+    definitions.deploy_shipped(session)
+    for path in ["/processes", "/processes/requirement/v1", "/processes/requirement/v1.bpmn"]:
+        assert client.get(path).status_code == 302, path
+    make_user("dist.off", body=tree["DIST"])
+    login(client, "dist.off")
+    assert "requirement" in client.get("/processes").get_data(as_text=True)
+    xml = client.get("/processes/requirement/v1.bpmn?download=1")
+    assert xml.status_code == 200 and xml.data.startswith(b"<?xml")
+    assert "attachment" in xml.headers["Content-Disposition"]
+    assert client.get("/processes/requirement/v99").status_code == 404
+    assert client.get("/processes/nope/v1.bpmn").status_code == 404
