@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -22,6 +22,26 @@ from db.models import AuditEvent
 
 GENESIS = "0" * 64
 _AUDIT_LOCK_KEY = 0x5245_4D54  # "REMT": one advisory lock id for the chain head
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_LOCKED_HEAD = (
+    "SELECT pg_advisory_xact_lock(%(k)s); "
+    "SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1"
+)
+_TABLE = cast(Table, AuditEvent.__table__)
+_INSERT = insert(_TABLE)
+_HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "action",
+    "subject_type",
+    "subject_id",
+    "body_id",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -63,12 +83,21 @@ def record(
     body_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (flushes, never commits)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    """Append one event in the caller's transaction (flushes, never commits).
+
+    The caller's pending changes are flushed first; the event itself is one core INSERT
+    (it runs on every user action). The event returned is not attached to the session.
+    """
+    session.flush()
+    conn = session.connection()
+    if conn.dialect.driver == "psycopg2":
+        # Lock and head in one round trip: psycopg2 sends both as one simple query, and each
+        # statement takes its own snapshot, so the head is read once the lock is held.
+        last = conn.exec_driver_sql(_LOCKED_HEAD, {"k": _AUDIT_LOCK_KEY}).first()
+    else:
+        if conn.dialect.name == "postgresql":
+            conn.execute(_LOCK, {"k": _AUDIT_LOCK_KEY})
+        last = conn.execute(_HEAD).first()
     event = AuditEvent(
         seq=(last.seq + 1) if last else 1,
         # Microsecond precision, no more: both backends must hand back exactly what we hashed.
@@ -82,8 +111,10 @@ def record(
         prev_hash=last.hash if last else GENESIS,
     )
     event.hash = compute_hash(event)
-    session.add(event)
-    session.flush()
+    values = {column: getattr(event, column) for column in _COLUMNS}
+    inserted = conn.execute(_INSERT, values).inserted_primary_key
+    assert inserted is not None
+    event.id = inserted[0]
     return event
 
 

@@ -3,6 +3,10 @@
 Every save writes the compressed state (without the spec), refreshes the ``user_task``
 projection and ``next_timer_at`` in the caller's transaction. ``lock_version`` turns two
 concurrent saves of one instance into one winner and one clear :class:`StaleInstance`.
+
+A save runs on every user action, so it writes with core statements (one ``UPDATE … WHERE
+id = :id AND lock_version = :seen``, then only the inbox rows that changed) instead of a
+unit-of-work flush, and keeps the loaded row in step with what it wrote.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from db.base import utcnow
@@ -28,6 +33,22 @@ from workflows.errors import Conflict, NotFound
 from workflows.i18n import _l
 
 EffectHandler = Callable[[Session, ProcessInstance, Effect], None]
+_INSTANCE = cast(Table, ProcessInstance.__table__)
+_USER_TASK = cast(Table, UserTask.__table__)
+# Built once: a save runs these on every user action. The SET clause of the UPDATEs comes
+# from the column names among the parameters.
+_SAVE = update(_INSTANCE).where(
+    _INSTANCE.c.id == bindparam("w_id"), _INSTANCE.c.lock_version == bindparam("w_seen")
+)
+_TASKS_GONE = delete(_USER_TASK).where(
+    _USER_TASK.c.instance_id == bindparam("w_instance"),
+    _USER_TASK.c.task_id.in_(bindparam("w_gone", expanding=True)),
+)
+_TASK_CHANGED = update(_USER_TASK).where(
+    _USER_TASK.c.instance_id == bindparam("w_instance"),
+    _USER_TASK.c.task_id == bindparam("w_task"),
+)
+_TASKS_NEW = insert(_USER_TASK)
 #: Domain modules register what each catalogue operation does to their tables.
 EFFECT_HANDLERS: dict[str, EffectHandler] = {}
 
@@ -91,25 +112,42 @@ def load(session: Session, instance_id: int, lock_version: int | None = None) ->
     row = session.get(ProcessInstance, instance_id)
     if row is None:
         raise NotFound(_l("No such process instance."))
-    if lock_version is not None and row.lock_version != lock_version:
-        raise _stale()
+    return resume(row, lock_version)
+
+
+def resume(row: ProcessInstance, lock_version: int | None = None) -> Running:
+    """:func:`load` for a row the caller already read in this transaction."""
+    check_version(row, lock_version)
     engine = SandboxScriptEngine()
     wf = load_state(row.state, specs(row.definition), engine)
     projected = {t.task_id: t for t in runner.ready_user_tasks(wf)}
     return Running(row, wf, engine, projected=projected)
 
 
+def check_version(row: ProcessInstance, lock_version: int | None) -> None:
+    """Refuse when the caller saw another ``lock_version`` of ``row`` than the loaded one."""
+    if lock_version is not None and row.lock_version != lock_version:
+        raise _stale()
+
+
 def save(session: Session, running: Running) -> None:
     """Write state, status, timers and the inbox projection; apply the effects."""
     row, wf = running.row, running.workflow
-    row.state = dump_state(wf)
-    row.serializer_version = SERIALIZER_VERSION
-    row.status = "completed" if runner.is_completed(wf) else "running"
-    row.next_timer_at = runner.next_timer_at(wf)
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise _stale() from exc
+    values: dict[str, Any] = {
+        "state": dump_state(wf),
+        "serializer_version": SERIALIZER_VERSION,
+        "status": "completed" if runner.is_completed(wf) else "running",
+        "next_timer_at": runner.next_timer_at(wf),
+    }
+    if inspect(row).persistent:
+        _update(session, row, values)
+    else:  # a new instance (``start``): the unit of work inserts it
+        for key, value in values.items():
+            setattr(row, key, value)
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise _stale() from exc
     running.projected = _project_tasks(session, row, running.projected, runner.ready_user_tasks(wf))
     effects = running.engine.drain_effects()
     running.effects.extend(effects)
@@ -119,6 +157,25 @@ def save(session: Session, running: Running) -> None:
             handler(session, row, effect)
 
 
+def _update(session: Session, row: ProcessInstance, values: dict[str, Any]) -> None:
+    """``UPDATE … WHERE id AND lock_version``: the optimistic lock the mapper's version
+    counter would take, without a unit-of-work flush; no row matched means someone else
+    saved the instance since it was loaded (on PostgreSQL a concurrent writer waits for the
+    first one's row lock, then finds the version moved on)."""
+    values = {**values, "lock_version": row.lock_version + 1, "updated_at": utcnow()}
+    result = session.connection().execute(
+        _SAVE, {"w_id": row.id, "w_seen": row.lock_version, **values}
+    )
+    if result.rowcount != 1:
+        raise _stale()
+    # The loaded row now says what the database holds, with nothing left to flush. Like a
+    # flush, register it as changed in this transaction, so rolling back a savepoint around
+    # the save expires it instead of leaving the unsaved state in memory.
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    session._register_altered([inspect(row)])
+
+
 def _project_tasks(
     session: Session,
     row: ProcessInstance,
@@ -126,34 +183,25 @@ def _project_tasks(
     ready: list[runner.ReadyTask],
 ) -> dict[str, runner.ReadyTask]:
     """Bring ``user_task`` from ``before`` to ``ready`` with as few statements as possible
-    (core statements: this runs on every user action)."""
+    (core statements on the table: this runs on every user action, and no ``UserTask`` object
+    of the session needs synchronising)."""
+    conn = session.connection()
     after = {t.task_id: t for t in ready}
     gone = [tid for tid in before if tid not in after]
     if gone:
-        session.execute(
-            delete(UserTask).where(UserTask.instance_id == row.id, UserTask.task_id.in_(gone))
-        )
-    changed = [t for tid, t in after.items() if tid in before and before[tid] != t]
-    for task in changed:
-        session.execute(
-            update(UserTask)
-            .where(UserTask.instance_id == row.id, UserTask.task_id == task.task_id)
-            .values(_projection(row, task))
-        )
-    new = [t for tid, t in after.items() if tid not in before]
-    if new:
-        session.execute(
-            insert(UserTask),
-            [
-                {
-                    "instance_id": row.id,
-                    "task_id": t.task_id,
-                    "created_at": utcnow(),
-                    **_projection(row, t),
-                }
-                for t in new
-            ],
-        )
+        conn.execute(_TASKS_GONE, {"w_instance": row.id, "w_gone": gone})
+    for tid, task in after.items():
+        if tid in before and before[tid] != task:
+            conn.execute(
+                _TASK_CHANGED, {"w_instance": row.id, "w_task": tid, **_projection(row, task)}
+            )
+    new = [
+        {"instance_id": row.id, "task_id": tid, "created_at": utcnow(), **_projection(row, t)}
+        for tid, t in after.items()
+        if tid not in before
+    ]
+    if new:  # one row (the usual case) as a plain execute, not an executemany
+        conn.execute(_TASKS_NEW, new[0] if len(new) == 1 else new)
     return after
 
 

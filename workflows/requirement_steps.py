@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.audit import record
 from db.base import utcnow
-from db.models import (
-    Requirement,
-    User,
-    UserTask,
-)
+from db.models import ProcessInstance, Requirement, User
 from workflows import instances
 from workflows.access import can_see_body, visible_bodies
 from workflows.engine import runner
@@ -32,6 +29,8 @@ from workflows.i18n import _l
 from workflows.inputs import check_deadline
 
 log = logging.getLogger(__name__)
+#: ``session.info`` key: process instances read with their requirement, by id.
+_PROCESSES = "requirement_steps.processes"
 
 
 class ProcessFailed(DomainError):
@@ -82,14 +81,49 @@ def get_requirement(session: Session, actor: User, requirement_id: int) -> Requi
     return req
 
 
-def for_officer(session: Session, actor: User, requirement_id: int) -> Requirement:
+def _candidate(session: Session, requirement_id: int, with_process: bool) -> Requirement | None:
+    """The requirement by id alone, for a caller that checks reach itself; with
+    ``with_process`` its process instance comes in the same query and is kept in the
+    session for :func:`ready_task` (one round trip less on every step)."""
+    if not with_process:
+        return session.get(Requirement, requirement_id)
+    found = session.execute(
+        select(Requirement, ProcessInstance)
+        .outerjoin(ProcessInstance, ProcessInstance.id == Requirement.process_instance_id)
+        .where(Requirement.id == requirement_id)
+    ).first()
+    if found is None:
+        return None
+    req, process = found
+    if process is not None:
+        # The identity map holds rows weakly: keep it until ready_task takes it.
+        session.info.setdefault(_PROCESSES, {})[process.id] = process
+    return req
+
+
+def for_officer(
+    session: Session, actor: User, requirement_id: int, *, with_process: bool = True
+) -> Requirement:
+    if actor.has_role("officer"):
+        req = _candidate(session, requirement_id, with_process)
+        # The responsible body is the officer's own, which is always within reach; only a
+        # refusal needs the reach query (to tell "not found" from "not allowed").
+        if req is not None and req.responsible_body_id == actor.body_id:
+            return req
     req = get_requirement(session, actor, requirement_id)
     if not actor.has_role("officer") or actor.body_id != req.responsible_body_id:
         raise NotAllowed(_l("Only an officer of the responsible body can do this."))
     return req
 
 
-def for_supervisor(session: Session, actor: User, requirement_id: int) -> Requirement:
+def for_supervisor(
+    session: Session, actor: User, requirement_id: int, *, with_process: bool = True
+) -> Requirement:
+    if actor.has_role("supervisor"):
+        req = _candidate(session, requirement_id, with_process)
+        # A supervising body within reach puts the requirement within reach.
+        if req is not None and can_see_body(session, actor, req.supervising_body_id):
+            return req
     req = get_requirement(session, actor, requirement_id)
     if not actor.has_role("supervisor") or not can_see_body(
         session, actor, req.supervising_body_id
@@ -100,50 +134,57 @@ def for_supervisor(session: Session, actor: User, requirement_id: int) -> Requir
     return req
 
 
-def ready_task(session: Session, req: Requirement, name: str, refusal: Any) -> str:
-    task_id = (
-        session.scalar(
-            select(UserTask.task_id).where(
-                UserTask.instance_id == req.process_instance_id, UserTask.name == name
-            )
+@dataclass
+class Step:
+    """The requirement's process, loaded once per verb, and the READY task to complete."""
+
+    running: instances.Running
+    task_id: str
+
+
+def ready_task(session: Session, req: Requirement, name: str, refusal: Any) -> Step:
+    """Load the requirement's process and find its READY user task ``name`` (what
+    ``user_task`` shows: both are written in one transaction), or refuse with ``refusal``."""
+    if req.process_instance_id is None:
+        raise Conflict(refusal)
+    row = session.info.get(_PROCESSES, {}).pop(req.process_instance_id, None)
+    with engine_errors():
+        running = (
+            instances.resume(row)
+            if row is not None
+            else instances.load(session, req.process_instance_id)
         )
-        if req.process_instance_id is not None
-        else None
-    )
+    task_id = next((t.task_id for t in running.projected.values() if t.spec_name == name), None)
     if task_id is None:
         raise Conflict(refusal)
-    return task_id
+    return Step(running, task_id)
 
 
 def complete_step(
-    session: Session,
-    req: Requirement,
-    task_id: str,
-    data: Mapping[str, Any],
-    lock_version: int | None,
+    session: Session, step: Step, data: Mapping[str, Any], lock_version: int | None
 ) -> None:
-    assert req.process_instance_id is not None  # ready_task found a task of it
+    instances.check_version(step.running.row, lock_version)
     with engine_errors():
-        instances.complete_task(session, req.process_instance_id, task_id, data, lock_version)
+        runner.complete(step.running.workflow, step.task_id, data)
+        instances.save(session, step.running)
 
 
 def send_message(
     session: Session,
-    req: Requirement,
+    step: Step,
     message: str,
     payload: Mapping[str, Any],
     lock_version: int | None,
 ) -> None:
-    assert req.process_instance_id is not None
-    with (
-        engine_errors(),
-        instances.advancing(session, req.process_instance_id, lock_version) as running,
-    ):
-        runner.send_message(running.workflow, message, payload)
+    """Deliver ``message`` to the process ``step`` loaded (its task shows the stage allows it)."""
+    instances.check_version(step.running.row, lock_version)
+    with engine_errors():
+        runner.send_message(step.running.workflow, message, payload)
+        instances.save(session, step.running)
 
 
 def audit(session: Session, action: str, req: Requirement, actor: User, **payload: Any) -> None:
-    session.flush()
+    # ``record`` flushes the verb's pending changes before it appends.
     record(
         session,
         action,

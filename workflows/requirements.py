@@ -53,8 +53,8 @@ def acknowledge_requirement(
     """The responsible body confirms it received the requirement."""
     req = for_officer(session, actor, requirement_id)
     refusal = _l("This requirement is not waiting for acknowledgement.")
-    task_id = ready_task(session, req, "acknowledge", refusal)
-    complete_step(session, req, task_id, {}, lock_version)
+    step = ready_task(session, req, "acknowledge", refusal)
+    complete_step(session, step, {}, lock_version)
     req.status, req.acknowledged_at = "acknowledged", utcnow()
     audit(session, "requirement.acknowledged", req, actor)
     return req
@@ -74,8 +74,8 @@ def submit_plan(
         plan, "plan", _l("Describe the remediation plan (at most 20,000 characters).")
     )
     refusal = _l("This requirement is not waiting for a remediation plan.")
-    task_id = ready_task(session, req, "submit_plan", refusal)
-    complete_step(session, req, task_id, {}, lock_version)
+    step = ready_task(session, req, "submit_plan", refusal)
+    complete_step(session, step, {}, lock_version)
     req.plan, req.status, req.planned_at = text, "planned", utcnow()
     audit(session, "requirement.plan_submitted", req, actor)
     return req
@@ -141,7 +141,7 @@ def report_progress(
     session: Session, actor: User, requirement_id: int, report: ReportInput
 ) -> ProgressReport:
     """Record a progress report (a table row, not a process step)."""
-    req = for_officer(session, actor, requirement_id)
+    req = for_officer(session, actor, requirement_id, with_process=False)
     row = _build_report(req, actor, report, completion=False)
     if req.status not in REMEDIATING:
         raise Conflict(
@@ -165,10 +165,11 @@ def submit_for_verification(
     """The completion report: remediation is claimed done and goes to the supervisor."""
     req = for_officer(session, actor, requirement_id)
     row = _build_report(req, actor, report, completion=True)
-    task_id = ready_task(session, req, "remediate", NOT_IN_REMEDIATION)
-    complete_step(session, req, task_id, {}, lock_version)
-    details = _apply_report(session, req, row)
+    step = ready_task(session, req, "remediate", NOT_IN_REMEDIATION)
+    complete_step(session, step, {}, lock_version)
+    # Set before the report's flush, so the requirement is updated once.
     req.status, req.submitted_by_id, req.submitted_at = "pending_verification", actor.id, utcnow()
+    details = _apply_report(session, req, row)
     audit(session, "requirement.submitted", req, actor, **details)
     return row
 
@@ -186,9 +187,9 @@ def request_extension(
     req = for_officer(session, actor, requirement_id)
     why = clean_text(reason, "reason", _l("Give the reason (at most 20,000 characters)."))
     wanted = later_deadline(req, new_deadline)
-    ready_task(session, req, "remediate", NOT_IN_REMEDIATION)  # the request is a message
+    step = ready_task(session, req, "remediate", NOT_IN_REMEDIATION)  # the request is a message
     send_message(
-        session, req, "extension_requested", {"deadline": effects.iso(wanted)}, lock_version
+        session, step, "extension_requested", {"deadline": effects.iso(wanted)}, lock_version
     )
     ext = ExtensionRequest(
         requirement_id=req.id,

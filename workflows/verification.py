@@ -68,19 +68,18 @@ def verify_requirement(
     if len(why) > MAX_TEXT:
         raise InvalidInput(_l("Give the reason (at most 20,000 characters)."), field="reason")
     refusal = _l("This requirement is not awaiting verification.")
-    task_id = ready_task(session, req, "verify", refusal)
+    step = ready_task(session, req, "verify", refusal)
     if req.submitted_by_id == actor.id:
         raise NotAllowed(
             _l("You reported this completion, so someone else must verify it (four eyes).")
         )
-    complete_step(session, req, task_id, {"decision": decision}, lock_version)
+    complete_step(session, step, {"decision": decision}, lock_version)
     row = Verification(
         requirement_id=req.id, verifier_id=actor.id, decision=decision, grade=grade, reason=why
     )
     session.add(row)
     if grade is not None:
         req.grade = grade
-    session.flush()
     audit(session, "requirement.verified", req, actor, decision=decision, grade=grade, reason=why)
     return row
 
@@ -112,11 +111,11 @@ def decide_extension(
     if not approve and not why:
         raise InvalidInput(_l("Give the reason for this decision."), field="reason")
     new = later_deadline(req, deadline or ext.requested_deadline) if approve else None
-    task_id = ready_task(session, req, "decide_extension", refusal)
+    step = ready_task(session, req, "decide_extension", refusal)
     data: dict[str, Any] = {"extension_approved": bool(approve)}
     if new is not None:
         data["new_deadline"] = effects.iso(new)
-    complete_step(session, req, task_id, data, lock_version)
+    complete_step(session, step, data, lock_version)
     ext.status = "approved" if approve else "rejected"
     ext.decided_by_id, ext.decided_at, ext.decision_reason = actor.id, utcnow(), why or None
     before = req.deadline
@@ -149,7 +148,7 @@ def withdraw_requirement(
     """The supervisor withdraws a requirement under remediation (it needs nothing more)."""
     req = for_supervisor(session, actor, requirement_id)
     why = clean_text(reason, "reason", _l("Give the reason (at most 20,000 characters)."))
-    ready_task(session, req, "remediate", NOT_IN_REMEDIATION)
-    send_message(session, req, "withdrawn", {"by": actor.id}, lock_version)
+    step = ready_task(session, req, "remediate", NOT_IN_REMEDIATION)
+    send_message(session, step, "withdrawn", {"by": actor.id}, lock_version)
     audit(session, "requirement.withdrawn", req, actor, reason=why)
     return req

@@ -16,13 +16,16 @@ def test_engine_bench_runs_on_sqlite_and_prints_its_table(tmp_path, capsys):
         "verb_round0",
         "verb_rounds",
         "raw_fresh",
+        "raw_round0",
         "raw_rounds",
     ):
         median, p95 = result[key]
         assert 0 < median <= p95, key
     assert 0 < result["bytes_fresh"] <= bench.FRESH_STATE_BYTES
     assert result["bytes_rounds"] < result["bytes_rounds_whole"] < result["raw_bytes_rounds"]
-    assert [what for what, *_ in result["checks"]][-1] == "stored bytes per fresh instance"
+    checked = [what for what, *_ in result["checks"]]
+    assert "verb / raw cycle, round 0 (median)" in checked
+    assert checked[-1] == "stored bytes per fresh instance"
     table = bench.format_table([result])
     assert "verb after rounds / same verb at round 0" in table and (
         "PASS" in table or "FAIL" in table
@@ -33,3 +36,34 @@ def test_bench_main_on_sqlite_only(capsys):
     assert bench.main(["--no-postgres", "--rounds", "1", "--samples", "2"]) == 0
     out = capsys.readouterr().out
     assert "sqlite" in out and "postgresql" not in out
+
+
+def test_the_bench_times_the_real_verbs_and_their_audit(tmp_path):
+    """Acknowledge and submit run through ``workflows.requirements``: each timed verb leaves
+    its audit event, and the copies made for the rounds are requirements of their own."""
+    from sqlalchemy import func, select
+
+    from db.audit import verify_chain
+    from db.engine import make_engine, make_session_factory
+    from db.models import AuditEvent, ProcessInstance, Requirement
+
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    bench.run_engine_bench([url], rounds=2, samples=3)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as s:
+
+            def count(action):
+                return s.scalar(select(func.count()).where(AuditEvent.action == action))
+
+            assert count("requirement.acknowledged") == 3 + 1  # fresh ones + the base
+            assert count("requirement.submitted") == 3 + 2 + 3  # round 0, rounds, copies
+            assert count("requirement.verified") == 2
+            reqs = s.scalars(select(Requirement)).all()
+            assert len(reqs) == 3 + 1 + 3
+            for req in reqs:
+                row = s.get(ProcessInstance, req.process_instance_id)
+                assert row is not None and row.subject_id == str(req.id)
+            assert verify_chain(s)[1] is None
+    finally:
+        engine.dispose()
