@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,9 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+S = TypeVar("S", Requirement, Conclusion)
+
+
 def _subject_id(row: ProcessInstance) -> int | None:
     try:
         return int(row.subject_id)
@@ -35,21 +39,12 @@ def _subject_id(row: ProcessInstance) -> int | None:
         return None
 
 
-def _requirement(session: Session, row: ProcessInstance) -> Requirement | None:
-    """The instance's requirement, unless the instance is not the one that row points to."""
+def _subject(session: Session, row: ProcessInstance, model: type[S]) -> S | None:
+    """The row the instance drives, unless that row points at another instance."""
     ident = _subject_id(row)
-    req = session.get(Requirement, ident) if ident is not None else None
-    if req is None or req.process_instance_id not in (None, row.id):
-        log.warning("process instance %s names no requirement it drives", row.id)
-        return None
-    return req
-
-
-def _conclusion(session: Session, row: ProcessInstance) -> Conclusion | None:
-    ident = _subject_id(row)
-    found = session.get(Conclusion, ident) if ident is not None else None
+    found = session.get(model, ident) if ident is not None else None
     if found is None or found.process_instance_id not in (None, row.id):
-        log.warning("process instance %s names no conclusion it drives", row.id)
+        log.warning("process instance %s names no %s it drives", row.id, model.__tablename__)
         return None
     return found
 
@@ -57,11 +52,11 @@ def _conclusion(session: Session, row: ProcessInstance) -> Conclusion | None:
 def set_status(session: Session, row: ProcessInstance, effect: Effect) -> None:
     status = str(effect.params["status"])
     if row.subject_type == "requirement":
-        req = _requirement(session, row)
+        req = _subject(session, row, Requirement)
         if req is not None:
             _set_requirement_status(session, req, status, effect.task_name)
     elif row.subject_type == "conclusion":
-        conclusion = _conclusion(session, row)
+        conclusion = _subject(session, row, Conclusion)
         if conclusion is not None:
             _set_conclusion_status(session, conclusion, status, effect.task_name)
 
@@ -120,7 +115,7 @@ def _set_conclusion_status(
 
 def start_requirements(session: Session, row: ProcessInstance, effect: Effect) -> None:
     """One ``requirement`` instance per requirement of the conclusion not yet started."""
-    conclusion = _conclusion(session, row) if row.subject_type == "conclusion" else None
+    conclusion = _subject(session, row, Conclusion) if row.subject_type == "conclusion" else None
     if conclusion is None:
         return
     pending = session.scalars(
