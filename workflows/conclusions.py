@@ -23,6 +23,7 @@ from workflows.access import can_see_body, in_reach
 from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflows.i18n import _l
 from workflows.inputs import SHA256_RE, check_deadline, clean_text, parse_amount
+from workflows.notifications import notify_event
 from workflows.requirement_steps import engine_errors
 
 #: Dates on conclusions are Vietnamese calendar dates (UTC+7, no daylight saving).
@@ -185,6 +186,7 @@ def _record_issue(session: Session, actor: User, conclusion: Conclusion) -> None
             "requirements": len(conclusion.requirements),
         },
     )
+    notify_event(session, "conclusion.issued", ("conclusion", conclusion.id), actor=actor)
     for req in conclusion.requirements:
         record(
             session,
@@ -254,4 +256,5 @@ def assess_conclusion(
         body_id=conclusion.issuing_body_id,
         payload={"closed_at": conclusion.closed_at},
     )
+    notify_event(session, "conclusion.assessed", ("conclusion", conclusion.id), actor=actor)
     return conclusion

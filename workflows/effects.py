@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from db.models import Conclusion, ProcessInstance, Requirement
 from db.vocabulary import TERMINAL_STATUSES
 from workflows import instances
 from workflows.engine.catalogue import Effect
+from workflows.notifications import notify_event
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ def _set_requirement_status(session: Session, req: Requirement, status: str, tas
         body_id=req.responsible_body_id,
         payload={"from": before, "to": status, "task": task},
     )
+    change: dict[str, Any] = {"from": before, "to": status}
+    notify_event(session, "requirement.status_changed", ("requirement", req.id), **change)
     if status in TERMINAL_STATUSES:
         _conclude_if_all_closed(session, req.conclusion_id)
 
@@ -96,6 +99,7 @@ def _conclude_if_all_closed(session: Session, conclusion_id: int) -> None:
         ("conclusion", conclusion.id),
         body_id=conclusion.issuing_body_id,
     )
+    notify_event(session, "conclusion.requirements_closed", ("conclusion", conclusion.id))
 
 
 def _set_conclusion_status(
@@ -145,14 +149,19 @@ def start_requirements(session: Session, row: ProcessInstance, effect: Effect) -
 
 
 def notify(session: Session, row: ProcessInstance, effect: Effect) -> None:
-    # No notifier yet: the queued notification is an audit event (the outbox replaces it).
+    """A model's ``notify`` service task: the notifier decides who hears of it."""
+    ident = _subject_id(row)
+    if ident is None:
+        return
     to = str(effect.params["to"])
-    record(
+    notify_event(
         session,
-        "notification.queued",
-        (row.subject_type, row.subject_id),
+        "process.notify",
+        (row.subject_type, ident),
+        kind=effect.params["kind"],
+        to=to,
         body_id=row.role_bodies.get(to),
-        payload={"kind": effect.params["kind"], "to": to, "instance": row.id},
+        task=effect.task_name,
     )
 
 

@@ -31,6 +31,7 @@ from workflows.engine.script_engine import SandboxScriptEngine
 from workflows.engine.serializer import SERIALIZER_VERSION, dump_state, load_state
 from workflows.errors import Conflict, NotFound
 from workflows.i18n import _l
+from workflows.notifications import notify_event
 
 EffectHandler = Callable[[Session, ProcessInstance, Effect], None]
 _INSTANCE = cast(Table, ProcessInstance.__table__)
@@ -202,7 +203,27 @@ def _project_tasks(
     ]
     if new:  # one row (the usual case) as a plain execute, not an executemany
         conn.execute(_TASKS_NEW, new[0] if len(new) == 1 else new)
+        _announce(session, row, new)
     return after
+
+
+def _announce(session: Session, row: ProcessInstance, new: list[dict[str, Any]]) -> None:
+    """Each new READY user task is news for the people of its lane's body."""
+    try:
+        subject = (row.subject_type, int(row.subject_id))
+    except ValueError:
+        return
+    for task in new:
+        notify_event(
+            session,
+            "task.assigned",
+            subject,
+            task=task["name"],
+            title=task["title"],
+            role=task["role"],
+            body_id=task["body_id"],
+            due_at=task["due_at"],
+        )
 
 
 def _projection(row: ProcessInstance, task: runner.ReadyTask) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from workflows.engine.errors import EngineError, MessageNotExpected, TaskNotRead
 from workflows.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from workflows.i18n import _l
 from workflows.inputs import check_deadline
+from workflows.notifications import notify_event
 
 log = logging.getLogger(__name__)
 #: ``session.info`` key: process instances read with their requirement, by id.
@@ -193,6 +194,7 @@ def audit(session: Session, action: str, req: Requirement, actor: User, **payloa
         body_id=req.responsible_body_id,
         payload=payload,
     )
+    notify_event(session, action, ("requirement", req.id), actor=actor, **payload)
 
 
 NOT_IN_REMEDIATION = _l("This requirement is not in remediation now. Reload the page.")

@@ -96,6 +96,24 @@ def completion(text: str = "All funds recovered; decisions attached.", **kw: Any
 
 
 @pytest.fixture
+def heard(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """What the model's notify service tasks told the notifier, by (event, requirement)."""
+    calls: list[tuple[str, tuple[str, int], dict[str, Any]]] = []
+
+    def listen(session: Session, event: str, subject: tuple[str, int], **kw: Any) -> None:
+        calls.append((event, subject, kw))
+
+    monkeypatch.setattr("workflows.effects.notify_event", listen)
+
+    def find(event: str, req: Requirement) -> dict[str, Any]:
+        found = [kw for e, subj, kw in calls if e == event and subj == ("requirement", req.id)]
+        assert found, f"no {event} for requirement {req.id}: {calls}"
+        return found[-1]
+
+    return find
+
+
+@pytest.fixture
 def requirement(make_requirement: Any) -> Requirement:
     return make_requirement()  # type: ignore[no-any-return]
 
@@ -262,21 +280,15 @@ def test_not_implementable_asks_for_an_accountability_case(session, cast, submit
 
 @pytest.mark.parametrize("decision", ["incomplete", "formal_only"])
 def test_a_rejected_completion_returns_to_the_unit_and_can_then_be_closed(
-    session, cast, submitted, decision
+    session, cast, submitted, decision, heard
 ):
     verification.verify_requirement(
         session, cast.supervisor, submitted.id, decision, reason="No proof."
     )
     assert submitted.status == "returned" and submitted.grade is None
     assert ready(session, submitted) == [("remediate", "officer", cast.unit.id)]
-    notice = session.scalar(
-        select(AuditEvent).where(
-            AuditEvent.action == "notification.queued", AuditEvent.subject_id == str(submitted.id)
-        )
-    )
-    assert notice is not None
-    assert notice.payload["kind"] == f"verification_{decision}"
-    assert notice.body_id == cast.unit.id
+    notice = heard("process.notify", submitted)
+    assert (notice["kind"], notice["body_id"]) == (f"verification_{decision}", cast.unit.id)
 
     verbs.report_progress(session, cast.officer, submitted.id, ReportInput("Proof found", 90))
     assert submitted.status == "in_progress"
@@ -365,19 +377,13 @@ def test_fifty_extension_rounds_each_move_the_timer(session, cast, remediating):
 
 
 def test_a_passed_deadline_marks_the_requirement_overdue_and_an_extension_lifts_it(
-    session, cast, remediating
+    session, cast, remediating, heard
 ):
     with instances.advancing(session, instance_of(session, remediating).id) as running:
         runner.fire_timers(running.workflow, remediating.deadline + timedelta(minutes=1))
     assert remediating.status == "overdue"
-    notice = session.scalar(
-        select(AuditEvent).where(
-            AuditEvent.action == "notification.queued",
-            AuditEvent.subject_id == str(remediating.id),
-        )
-    )
-    assert notice is not None
-    assert (notice.payload["kind"], notice.body_id) == ("overdue", cast.commission.id)
+    notice = heard("process.notify", remediating)
+    assert (notice["kind"], notice["body_id"]) == ("overdue", cast.commission.id)
     assert ready(session, remediating) == [("remediate", "officer", cast.unit.id)]
 
     wanted = remediating.deadline + timedelta(days=10)
