@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -39,6 +41,19 @@ class Settings:
     max_upload_mb: int = 20
     host: str = "127.0.0.1"
     port: int = 5000
+    # Notifications (notifier/). No SMTP host: email is written to <instance>/mail/*.eml.
+    base_url: str = "http://127.0.0.1:5000"
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the usual port of smtp_security (25, 587 or 465)
+    smtp_security: str = "none"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "remtrack <remtrack@localhost>"
+    smtp_timeout: int = 30
+    smtp_ca_file: str = ""  # a private CA bundle to trust for STARTTLS/SSL
+    webhook_allowed_hosts: str = ""  # comma-separated host names; "*.example.vn" allowed
+    webhook_timeout: int = 10
+    outbox_max_attempts: int = 8
 
     @property
     def dialect(self) -> str:
@@ -125,6 +140,36 @@ def _validate(s: Settings, problems: list[str]) -> None:
             problems.append(f"{_ENV_PREFIX}{name.upper()} must be at least 1")
     if s.secret_key and len(s.secret_key) < 32:
         problems.append("REMTRACK_SECRET_KEY must be at least 32 characters long")
+    _validate_notifier(s, problems)
+
+
+SMTP_SECURITY_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _validate_notifier(s: Settings, problems: list[str]) -> None:
+    """SMTP, webhook and link settings (see ``notifier``)."""
+    base = urlsplit(s.base_url)
+    if base.scheme not in ("http", "https") or not base.hostname:
+        problems.append(
+            "REMTRACK_BASE_URL must be an http(s) address, e.g. https://remtrack.example.vn"
+        )
+    if s.smtp_security not in SMTP_SECURITY_PORTS:
+        problems.append("REMTRACK_SMTP_SECURITY must be one of none, starttls, ssl")
+    if not 0 <= s.smtp_port <= 65535:
+        problems.append("REMTRACK_SMTP_PORT must be between 1 and 65535 (0: the usual port)")
+    if "@" not in parseaddr(s.smtp_from)[1]:
+        problems.append("REMTRACK_SMTP_FROM must be an address, e.g. remtrack <noreply@example.vn>")
+    if s.smtp_username and s.smtp_security == "none" and s.smtp_host not in _LOOPBACK:
+        problems.append(
+            "REMTRACK_SMTP_USERNAME needs REMTRACK_SMTP_SECURITY starttls or ssl "
+            "(the password would cross the network in clear)"
+        )
+    if s.smtp_ca_file and not Path(s.smtp_ca_file).is_file():
+        problems.append(f"REMTRACK_SMTP_CA_FILE names no file: {s.smtp_ca_file}")
+    for name in ("smtp_timeout", "webhook_timeout", "outbox_max_attempts"):
+        if getattr(s, name) < 1:
+            problems.append(f"{_ENV_PREFIX}{name.upper()} must be at least 1")
 
 
 def ensure_secret_key(settings: Settings) -> Settings:

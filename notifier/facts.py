@@ -1,0 +1,148 @@
+"""The facts a notification shows, taken from the rows when it is queued.
+
+A notification keeps its facts (JSON) so the email says what was true when the event
+happened, whatever changes later, and so rendering never needs the database. The names and
+numbers that do not change within a transaction are read once per session and subject.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Body, Conclusion, Requirement
+from db.models.escalation import AccountabilityCase
+from db.models.notification import Webhook
+
+EXCERPT = 200
+_CACHE = "notifier.facts"
+_BODY = cast(Table, Body.__table__)
+_CONCLUSION = cast(Table, Conclusion.__table__)
+_HOOK = cast(Table, Webhook.__table__)
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The first ``limit`` characters, cut at a word, on one line."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _cached(session: Session, key: tuple[Any, ...]) -> dict[Any, Any]:
+    return session.info.setdefault(_CACHE, {}).setdefault(key, {})
+
+
+_UNIT, _SUPERVISOR = _BODY.alias("unit"), _BODY.alias("supervisor")
+#: Whether either body has an active webhook: most have none, and then queuing the news
+#: needs no webhook query of its own.
+_HOOKS = (
+    select(func.count())
+    .select_from(_HOOK)
+    .where(
+        _HOOK.c.active.is_(True),
+        or_(_HOOK.c.body_id == bindparam("unit"), _HOOK.c.body_id == bindparam("supervisor")),
+    )
+    .scalar_subquery()
+)
+#: Built once: it runs for every event on a requirement.
+_NAMES = (
+    select(_CONCLUSION.c.number, _CONCLUSION.c.title, _UNIT.c.name, _SUPERVISOR.c.name, _HOOKS)
+    .select_from(
+        _CONCLUSION.join(_UNIT, _UNIT.c.id == bindparam("unit")).join(
+            _SUPERVISOR, _SUPERVISOR.c.id == bindparam("supervisor")
+        )
+    )
+    .where(_CONCLUSION.c.id == bindparam("conclusion"))
+)
+
+
+def _names(session: Session, req: Requirement) -> dict[str, Any]:
+    """Conclusion number and title, both bodies' names: one query per requirement."""
+    found = _cached(session, ("requirement", req.id))
+    if not found:
+        params = {
+            "conclusion": req.conclusion_id,
+            "unit": req.responsible_body_id,
+            "supervisor": req.supervising_body_id,
+        }
+        session.flush()
+        row = session.connection().execute(_NAMES, params).one()
+        found.update(
+            conclusion_number=row[0],
+            conclusion_title=row[1],
+            responsible_body=row[2],
+            supervising_body=row[3],
+        )
+        _cached(session, ("webhooks", req.id))["any"] = bool(row[4])
+    return dict(found)
+
+
+def may_have_webhooks(session: Session, req: Requirement) -> bool:
+    """Whether the requirement's bodies had an active webhook when its facts were read."""
+    return bool(_cached(session, ("webhooks", req.id)).get("any", True))
+
+
+def requirement(session: Session, req: Requirement) -> dict[str, Any]:
+    return {
+        **_names(session, req),
+        "path": f"/requirements/{req.id}",
+        "requirement_id": req.id,
+        "seq": req.seq,
+        "excerpt": excerpt(req.text),
+        "deadline": req.deadline,
+        "status": req.status,
+        "progress_percent": req.progress_percent,
+    }
+
+
+def conclusion(session: Session, found: Conclusion) -> dict[str, Any]:
+    count = session.scalar(select(func.count()).where(Requirement.conclusion_id == found.id))
+    return {
+        "path": f"/conclusions/{found.id}",
+        "conclusion_number": found.number,
+        "conclusion_title": found.title,
+        "issuing_body": body_name(session, found.issuing_body_id),
+        "requirements": count,
+    }
+
+
+def body_name(session: Session, body_id: int | None) -> str | None:
+    body = session.get(Body, body_id) if body_id is not None else None
+    return body.name if body is not None else None
+
+
+def head_of(session: Session, body_id: int | None) -> int | None:
+    """The body's head (escalations name them), if one is set."""
+    body = session.get(Body, body_id) if body_id is not None else None
+    return getattr(body, "head_user_id", None) if body is not None else None
+
+
+def case(
+    session: Session, subject: tuple[str, int]
+) -> tuple[dict[str, Any], int, int, int | None] | None:
+    """An accountability case's facts, subject body, handling body and subject user."""
+    found = (
+        session.get(AccountabilityCase, subject[1]) if subject[0] == "accountability_case" else None
+    )
+    if found is None:
+        return None
+    req = session.get(Requirement, found.requirement_id) if found.requirement_id else None
+    facts = requirement(session, req) if req is not None else {}
+    facts.update(
+        path=f"/accountability/{found.id}",
+        subject_body=body_name(session, found.subject_body_id),
+        handling_body=body_name(session, found.handling_body_id),
+    )
+    return facts, found.subject_body_id, found.handling_body_id, found.subject_user_id
+
+
+def subject(session: Session, subject: tuple[str, int]) -> dict[str, Any]:
+    """Facts of a subject no rule knows better (a referral, a designer's model, …)."""
+    if subject[0] == "conclusion":
+        found = session.get(Conclusion, subject[1])
+        if found is not None:
+            return conclusion(session, found)
+    return {"subject_type": subject[0], "subject_id": subject[1]}

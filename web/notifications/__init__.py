@@ -1,0 +1,1 @@
+"""Notifications in the web app: the bell, the list, preferences, the outbox and webhooks."""
