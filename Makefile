@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # Front-end assets (bpmn-js) are built from npm packages, never committed.
-ASSETS    := web/static/dist/viewer.js
+ASSETS    := web/static/dist/viewer.js web/static/dist/modeler.js
 FRONT_SRC := $(wildcard web/static/src/*)
 NPM_STAMP := node_modules/.installed
 
@@ -34,7 +34,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
 
-$(ASSETS): $(NPM_STAMP) $(FRONT_SRC)
+$(ASSETS) &: $(NPM_STAMP) $(FRONT_SRC)
 	npm run --silent build
 
 install: $(STAMP) $(MO) $(ASSETS)
@@ -56,6 +56,7 @@ test: install
 
 bench: install
 	$(BIN)/remtrack bench engine
+	$(BIN)/remtrack bench monitor
 
 lint: install
 	$(BIN)/ruff check .
