@@ -165,34 +165,12 @@ def notify(session: Session, row: ProcessInstance, effect: Effect) -> None:
     )
 
 
-def escalate(session: Session, row: ProcessInstance, effect: Effect) -> None:
-    # The escalation ladder comes with the monitor; until then the request is recorded.
-    record(
-        session,
-        "escalation.requested",
-        (row.subject_type, row.subject_id),
-        body_id=row.role_bodies.get("supervisor"),
-        payload={"level": effect.params["level"], "instance": row.id},
-    )
-
-
-def open_accountability_case(session: Session, row: ProcessInstance, effect: Effect) -> None:
-    # Accountability cases come with the monitor; until then the request is recorded.
-    record(
-        session,
-        "accountability_case.requested",
-        (row.subject_type, row.subject_id),
-        body_id=row.role_bodies.get("officer"),
-        payload={"reason": effect.params["reason"], "instance": row.id},
-    )
-
-
 instances.EFFECT_HANDLERS.update(
     {
         "set_status": set_status,
         "start_requirements": start_requirements,
         "notify": notify,
-        "escalate": escalate,
-        "open_accountability_case": open_accountability_case,
     }
 )
+
+from workflows import accountability, escalation  # noqa: E402, F401  (register their effects)

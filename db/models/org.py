@@ -44,6 +44,11 @@ class Body(Base):
     kind: Mapped[str] = mapped_column(String(32))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    # The person answerable for the body (escalations name them). user_account refers to
+    # body too, so this side of the cycle is created after both tables (use_alter).
+    head_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", use_alter=True, ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Body | None] = relationship(
@@ -52,6 +57,7 @@ class Body(Base):
     supervisor: Mapped[Body | None] = relationship(
         remote_side=[id], foreign_keys=[supervisor_id], lazy="joined"
     )
+    head: Mapped[User | None] = relationship(foreign_keys=[head_user_id], post_update=True)
 
     def __repr__(self) -> str:
         return f"<Body {self.code}>"
@@ -74,7 +80,7 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    body: Mapped[Body] = relationship(lazy="joined")
+    body: Mapped[Body] = relationship(foreign_keys=[body_id], lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

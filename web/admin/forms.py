@@ -25,6 +25,7 @@ class BodyForm(Form):
     kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in BODY_KINDS])
     parent_id = SelectField(_l("Administrative parent"), coerce=optional_int, validate_choice=True)
     supervisor_id = SelectField(_l("Supervised by"), coerce=optional_int, validate_choice=True)
+    head_user_id = SelectField(_l("Head of the body"), coerce=optional_int, validate_choice=True)
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -16,6 +16,7 @@ from web.database import get_session
 from web.forms import attach_error
 from workflows.accounts import NewUser, create_user, reset_password, unlock_user, update_user
 from workflows.bodies import BodyData, create_body, update_body
+from workflows.body_head import head_choices, set_body_head
 from workflows.errors import DomainError, NotFound
 
 bp = Blueprint("admin", __name__, template_folder="templates")
@@ -68,6 +69,7 @@ def body_form(body_id: int | None = None) -> str | Response | tuple[str, int]:
     body = _get_body(body_id) if body_id else None
     form = BodyForm(obj=body)
     form.parent_id.choices = form.supervisor_id.choices = _body_choices(empty=True)
+    form.head_user_id.choices = head_choices(get_session(), body)
     if form.validate_on_submit():
         data = BodyData(
             form.code.data.strip(),
@@ -81,6 +83,7 @@ def body_form(body_id: int | None = None) -> str | Response | tuple[str, int]:
                 update_body(get_session(), body, data, current_user)
             else:
                 body = create_body(get_session(), data, current_user)
+            set_body_head(get_session(), body, form.head_user_id.data, current_user)
         except DomainError as err:
             attach_error(form, err)
         else:
