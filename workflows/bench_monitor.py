@@ -1,0 +1,212 @@
+"""``remtrack bench monitor``: the monitor's budgets of DESIGN.md on PostgreSQL.
+
+On a throwaway database (created and dropped here) it generates 1,000,000 requirements in
+100,000 conclusions, 150,000 of them open, with progress reports, evidence, extensions and
+verifications (``INSERT … SELECT generate_series``, no Python loop), computes the reports'
+signatures, then times: a first (silent) pass that opens every flag, a full pass, and an
+incremental pass after 1 % of the requirements changed. It prints the table, the peak
+memory of this process, and EXPLAIN ANALYZE of the two slowest rules of the full pass.
+
+    python -m workflows.bench_monitor [--requirements 1000000] [--open 150000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.engine import make_engine, make_session_factory
+from db.migrate import upgrade
+from workflows.bench import PG_ADMIN_URL, temporary_postgres
+from workflows.bench_monitor_data import CHANGE_SQL, generate
+from workflows.monitor import PassResult, evidence_facts, run_pass
+from workflows.monitor.passes import rule_statement
+from workflows.monitor.signatures import sign_missing
+
+FULL_BUDGET_S = 10.0
+INCREMENTAL_BUDGET_S = 1.0
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _backfill(factory: sessionmaker[Session]) -> str:
+    """Signatures and evidence summaries of the existing rows, in committed chunks: the
+    one-time work when the monitor arrives on a database that already has history."""
+    signed = 0
+    while True:
+        with factory.begin() as session:
+            done, _ = sign_missing(session, limit=50_000)
+            # Fresh rows: give the planner statistics, as autovacuum would in a day.
+            session.execute(text("ANALYZE report_anchor, report_signature"))
+        signed += done
+        if done == 0:
+            break
+    with factory.begin() as session:
+        summed = len(evidence_facts.refresh(session)[0])
+        session.execute(text("ANALYZE evidence_summary"))
+    return f"{signed:,} report signatures, {summed:,} evidence summaries"
+
+
+def _analyze(engine: Engine) -> str:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    return "statistics for the planner after a million writes"
+
+
+def _change_one_percent(engine: Engine, count: int) -> str:
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for statement in CHANGE_SQL:
+            conn.execute(text(statement), {"n": count, "now": now})
+    return "new reports, acknowledgements, submissions, closures"
+
+
+def _explain(factory: sessionmaker[Session], rule_id: str) -> str:
+    with factory() as session:
+        stmt = rule_statement(session, rule_id, datetime.now(UTC))
+        conn = session.connection()
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        rows = conn.exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + str(compiled), compiled.params
+        )
+        plan = "\n".join(f"    {row[0]}" for row in rows)
+        session.rollback()
+    return plan
+
+
+def _slowest(result: PassResult, count: int) -> list[str]:
+    timed = [(s, r) for r, s in result.seconds.items() if not r.startswith("(")]
+    return [rule for _, rule in sorted(timed, reverse=True)[:count]]
+
+
+def _say(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+def run(admin_url: str, requirements: int, open_count: int) -> dict[str, Any]:
+    rows: list[tuple[str, float, str]] = []
+    out: dict[str, Any] = {"rows": rows}
+
+    def step(label: str, work: Any) -> Any:
+        _say(label)
+        started = time.perf_counter()
+        value = work()
+        seconds = time.perf_counter() - started
+        rows.append((label, seconds, _what(value)))
+        return seconds, value
+
+    with temporary_postgres(admin_url) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        step(
+            "generate data (INSERT … SELECT generate_series)",
+            lambda: generate(engine, requirements, open_count),
+        )
+        step("signatures, evidence summaries (one-time)", lambda: _backfill(factory))
+        step(
+            "first pass, silent (opens every flag)",
+            lambda: run_pass(factory, datetime.now(UTC), notify=False),
+        )
+        step("VACUUM ANALYZE (as autovacuum would)", lambda: _analyze(engine))
+        out["full"], full = step(
+            "full pass", lambda: run_pass(factory, datetime.now(UTC), full=True)
+        )
+        changed = requirements // 100
+        step(f"change 1 % ({changed:,} requirements)", lambda: _change_one_percent(engine, changed))
+        out["incremental"], incremental = step(
+            "incremental pass", lambda: run_pass(factory, datetime.now(UTC))
+        )
+        out["peak_mb"] = _peak_mb()
+        out["rules"] = sorted(full.seconds.items(), key=lambda kv: -kv[1])
+        out["incremental_rules"] = dict(incremental.seconds)
+        _say("EXPLAIN ANALYZE of the two slowest rules")
+        out["plans"] = [(rule, _explain(factory, rule)) for rule in _slowest(full, 2)]
+        engine.dispose()
+    return out
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, PassResult):
+        return (
+            f"{value.total_opened:,} opened, {value.total_resolved:,} resolved, "
+            f"{len(value.full)} rules whole, {value.signed:,} signed"
+        )
+    if isinstance(value, int):
+        return f"{value:,} reports"
+    return str(value) if isinstance(value, str) else ""
+
+
+def format_report(out: dict[str, Any]) -> str:
+    lines = [
+        "",
+        "Monitor on PostgreSQL",
+        "",
+        f"| {'step':<44} | {'seconds':>8} | what |",
+        f"|{'-' * 46}|{'-' * 10}|------|",
+    ]
+    for label, seconds, what in out["rows"]:
+        lines.append(f"| {label:<44} | {seconds:>8.2f} | {what} |")
+    lines.append("")
+    for label, key, budget in (
+        ("full pass", "full", FULL_BUDGET_S),
+        ("incremental pass", "incremental", INCREMENTAL_BUDGET_S),
+    ):
+        verdict = "OK" if out[key] <= budget else "OVER BUDGET"
+        lines.append(f"{label} {out[key]:.2f} s (budget {budget:.0f} s): {verdict}")
+    lines.append(f"peak memory of this process: {out['peak_mb']:.0f} MB (resident)")
+    lines.append("")
+    notify = out["incremental_rules"].get("(notify)", 0.0)
+    lines.append(
+        f"  of the incremental pass, {notify:.2f} s were spent queueing notifications "
+        "(notify_event, once per new flag)"
+    )
+    lines.append("")
+    lines.append("seconds per rule, full pass | incremental pass ((…): parts of the pass):")
+    incremental = out["incremental_rules"]
+    names = [rule for rule, _ in out["rules"]]
+    names += [name for name in incremental if name not in names]
+    full_seconds = dict(out["rules"])
+    for rule in names:
+        lines.append(
+            f"  {rule:<24} {full_seconds.get(rule, 0):>7.3f} | {incremental.get(rule, 0):>7.3f}"
+        )
+    for rule, plan in out["plans"]:
+        lines.append("")
+        lines.append(f"EXPLAIN ANALYZE, rule {rule} (full pass):")
+        lines.append(plan)
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m workflows.bench_monitor", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--requirements", type=int, default=1_000_000)
+    parser.add_argument("--open", type=int, default=150_000)
+    parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a budget fails")
+    args = parser.parse_args(argv)
+    if args.requirements % 10 or not 0 < args.open < args.requirements:
+        parser.error("--requirements must be a multiple of 10 and larger than --open")
+    started = time.perf_counter()
+    out = run(args.pg_admin_url, args.requirements, args.open)
+    print(format_report(out))
+    print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
+    failed = out["full"] > FULL_BUDGET_S or out["incremental"] > INCREMENTAL_BUDGET_S
+    return 1 if args.strict and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

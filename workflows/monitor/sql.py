@@ -1,0 +1,123 @@
+"""SQL pieces the rules share, written once for PostgreSQL and SQLite.
+
+The rules stay set-based: a Vietnamese calendar date of a timestamp column, a JSON object
+built inside the database (so a flag's facts need no round trip through Python), and the
+working-day ordinal of a date through a join with the materialised ``working_day`` table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ColumnElement, Date, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from db.models.monitor import WorkingDay
+
+
+class vn_date(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it is
+    """The Vietnamese calendar date (UTC+7) of an aware timestamp column."""
+
+    type = Date()
+    inherit_cache = True
+    name = "vn_date"
+
+
+@compiles(vn_date, "postgresql")
+def _vn_date_pg(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
+    arg = compiler.process(list(element.clauses)[0], **kw)
+    return f"CAST(timezone('UTC', {arg}) + INTERVAL '7 hours' AS DATE)"
+
+
+@compiles(vn_date, "sqlite")
+def _vn_date_sqlite(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
+    arg = compiler.process(list(element.clauses)[0], **kw)
+    return f"date({arg}, '+7 hours')"
+
+
+class json_object(FunctionElement[Any]):  # noqa: N801
+    """``json_object(k1, v1, k2, v2, ...)`` built by the database."""
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_object"
+
+
+@compiles(json_object, "postgresql")
+def _json_object_pg(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_build_object({compiler.process(element.clause_expr.element, **kw)})"
+
+
+@compiles(json_object, "sqlite")
+def _json_object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_object({compiler.process(element.clause_expr.element, **kw)})"
+
+
+def facts(**values: Any) -> json_object:
+    """A JSON object of ``values`` (column expressions or constants), keys in order."""
+    args: list[Any] = []
+    for key, value in values.items():
+        args.append(literal(key))
+        plain = value is None or isinstance(value, int | float | str)
+        args.append(literal(value) if plain else value)
+    return json_object(*args)
+
+
+def day_alias(name: str) -> Any:
+    """A fresh alias of ``working_day`` to join a date of each row to its ordinal."""
+    return aliased(WorkingDay, name=name)
+
+
+class date_minus_days(FunctionElement[Any]):  # noqa: N801
+    """A date column minus a whole number of days (a constant of this pass)."""
+
+    type = Date()
+    name = "date_minus_days"
+    # The day count is compiled into the SQL text, so statements using it are not cached.
+    inherit_cache = False
+
+    def __init__(self, column: Any, days: int) -> None:
+        self.days = int(days)
+        super().__init__(column)
+
+
+@compiles(date_minus_days, "postgresql")
+def _minus_pg(element: date_minus_days, compiler: SQLCompiler, **kw: Any) -> str:
+    arg = compiler.process(list(element.clauses)[0], **kw)
+    return f"({arg} - {element.days})"
+
+
+@compiles(date_minus_days, "sqlite")
+def _minus_sqlite(element: date_minus_days, compiler: SQLCompiler, **kw: Any) -> str:
+    arg = compiler.process(list(element.clauses)[0], **kw)
+    return f"date({arg}, '-{element.days} days')"
+
+
+class in_ids(ColumnElement[bool]):  # noqa: N801
+    """``column`` is one of the ids a SELECT returns.
+
+    PostgreSQL gets ``column = ANY(ARRAY(SELECT …))``: the ids are read once and the column's
+    index is probed for each, which is the plan a few thousand changed rows want (an ``IN``
+    subquery may be planned as a scan of the whole table instead).
+    """
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, ids: Any) -> None:
+        self.column, self.ids = column, ids
+
+
+@compiles(in_ids)
+def _in_ids_default(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN ({compiler.process(element.ids, **kw)})"
+
+
+@compiles(in_ids, "postgresql")
+def _in_ids_pg(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY({compiler.process(element.ids, **kw)}))"
