@@ -32,7 +32,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -113,6 +113,37 @@ class _Raw:
 
     def time_step(self, state: str, task_name: str, samples: int) -> list[float]:
         return [_timed(lambda: self.step(state, task_name, {})) for _ in range(samples)]
+
+    def time_stored_step(
+        self, engine: Engine, state: str, task_name: str, samples: int
+    ) -> list[float]:
+        """The same cycle the way a plain SpiffWorkflow application keeps it: the JSON in a
+        text column, read, stepped, written back and committed — one transaction each."""
+        with engine.begin() as conn:
+            key = (
+                "SERIAL PRIMARY KEY"
+                if engine.dialect.name == "postgresql"
+                else "INTEGER PRIMARY KEY"
+            )
+            conn.execute(text(_RAW_TABLE.format(key=key)))
+            ids = [conn.execute(_RAW_INSERT, {"state": state}).scalar_one() for _ in range(samples)]
+        timings = []
+        for ident in ids:
+            t0 = time.perf_counter()
+            with engine.begin() as conn:
+                loaded = conn.execute(_RAW_SELECT, {"id": ident}).scalar_one()
+                stepped = self.step(loaded, task_name, {})
+                conn.execute(_RAW_UPDATE, {"id": ident, "state": stepped})
+            timings.append(time.perf_counter() - t0)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE bench_raw_instance"))
+        return timings
+
+
+_RAW_TABLE = "CREATE TABLE bench_raw_instance (id {key}, state TEXT NOT NULL)"
+_RAW_INSERT = text("INSERT INTO bench_raw_instance (state) VALUES (:state) RETURNING id")
+_RAW_SELECT = text("SELECT state FROM bench_raw_instance WHERE id = :id")
+_RAW_UPDATE = text("UPDATE bench_raw_instance SET state = :state WHERE id = :id")
 
 
 # ---------------------------------------------------------------- the database runtime
@@ -339,6 +370,10 @@ def _bench_database(url: str, rounds: int, samples: int, raw: _Raw) -> dict[str,
         result["raw_fresh"] = _ms(raw.time_step(fresh_json, "acknowledge", samples))
         result["raw_round0"] = _ms(raw.time_step(round0_json, "remediate", samples))
         result["raw_rounds"] = _ms(raw.time_step(rounds_json, "remediate", samples))
+        stored = raw.time_stored_step
+        result["stored_fresh"] = _ms(stored(engine, fresh_json, "acknowledge", samples))
+        result["stored_round0"] = _ms(stored(engine, round0_json, "remediate", samples))
+        result["stored_rounds"] = _ms(stored(engine, rounds_json, "remediate", samples))
         result["raw_bytes_rounds"] = len(rounds_json.encode())
         # For comparison: this state without compaction (compressed, spec not embedded).
         result["bytes_rounds_whole"] = len(_whole_state(raw, rounds_json))
@@ -357,18 +392,18 @@ def checks(result: dict[str, Any]) -> list[tuple[str, float, float, bool]]:
     """(what, measured ratio or size, limit, passed) for one database's results."""
     rows = [
         (
-            "verb / raw cycle, fresh (median)",
-            result["verb_fresh"][0] / result["raw_fresh"][0],
+            "verb / raw stored cycle, fresh (median)",
+            result["verb_fresh"][0] / result["stored_fresh"][0],
             VERB_VS_RAW,
         ),
         (
-            "verb / raw cycle, round 0 (median)",
-            result["verb_round0"][0] / result["raw_round0"][0],
+            "verb / raw stored cycle, round 0 (median)",
+            result["verb_round0"][0] / result["stored_round0"][0],
             VERB_VS_RAW,
         ),
         (
-            "verb / raw cycle, after rounds (median)",
-            result["verb_rounds"][0] / result["raw_rounds"][0],
+            "verb / raw stored cycle, after rounds (median)",
+            result["verb_rounds"][0] / result["stored_rounds"][0],
             VERB_VS_RAW,
         ),
         (
@@ -458,9 +493,12 @@ def format_table(results: list[dict[str, Any]]) -> str:
     row("verb acknowledge_requirement, fresh", times("verb_fresh"))
     row("verb submit_for_verification, round 0", times("verb_round0"))
     row(f"verb submit_for_verification, after {rounds} rounds", times("verb_rounds"))
-    row("raw Spiff load-step-save, fresh (acknowledge)", times("raw_fresh"))
-    row("raw Spiff load-step-save, round 0", times("raw_round0"))
-    row(f"raw Spiff load-step-save, after {rounds} rounds", times("raw_rounds"))
+    row("raw Spiff load-step-save in a table, fresh (acknowledge)", times("stored_fresh"))
+    row("raw Spiff load-step-save in a table, round 0", times("stored_round0"))
+    row(f"raw Spiff load-step-save in a table, after {rounds} rounds", times("stored_rounds"))
+    row("raw Spiff load-step-save in memory, fresh", times("raw_fresh"))
+    row("raw Spiff load-step-save in memory, round 0", times("raw_round0"))
+    row(f"raw Spiff load-step-save in memory, after {rounds} rounds", times("raw_rounds"))
     row("stored bytes, fresh instance", [str(r["bytes_fresh"]) for r in results])
     row(
         f"stored bytes, after {rounds} rounds (compacted)",
@@ -471,7 +509,10 @@ def format_table(results: list[dict[str, Any]]) -> str:
         [str(r["bytes_rounds_whole"]) for r in results],
     )
     row(f"  raw Spiff JSON after {rounds} rounds", [str(r["raw_bytes_rounds"]) for r in results])
-    lines += ["", "Budgets (DESIGN.md)"]
+    lines += [
+        "",
+        "Budgets (DESIGN.md; the raw cycle keeps its JSON in a table of the same database)",
+    ]
     for i, (what, _, limit, _) in enumerate(results[0]["checks"]):
         cells = []
         for r in results:

@@ -18,13 +18,16 @@ def test_engine_bench_runs_on_sqlite_and_prints_its_table(tmp_path, capsys):
         "raw_fresh",
         "raw_round0",
         "raw_rounds",
+        "stored_fresh",
+        "stored_round0",
+        "stored_rounds",
     ):
         median, p95 = result[key]
         assert 0 < median <= p95, key
     assert 0 < result["bytes_fresh"] <= bench.FRESH_STATE_BYTES
     assert result["bytes_rounds"] < result["bytes_rounds_whole"] < result["raw_bytes_rounds"]
     checked = [what for what, *_ in result["checks"]]
-    assert "verb / raw cycle, round 0 (median)" in checked
+    assert "verb / raw stored cycle, round 0 (median)" in checked
     assert checked[-1] == "stored bytes per fresh instance"
     table = bench.format_table([result])
     assert "verb after rounds / same verb at round 0" in table and (
