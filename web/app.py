@@ -13,7 +13,7 @@ from flask_wtf import CSRFProtect
 
 from db.engine import make_engine, make_session_factory
 from db.settings import Settings, ensure_secret_key, load_settings
-from web import database, errors, i18n
+from web import database, errors, filters, i18n
 from web.auth.session import load_user
 
 babel = Babel()
@@ -61,17 +61,36 @@ def create_app(settings: Settings | None = None, database_override: Any = None) 
     _register_blueprints(app)
     errors.init_app(app)
     i18n.init_app(app)
+    filters.init_app(app)
     app.logger.setLevel(logging.INFO)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
+    from web.accountability.views import bp as accountability_bp
     from web.admin.views import bp as admin_bp
     from web.auth.views import bp as auth_bp
+    from web.conclusions.views import bp as conclusions_bp
+    from web.designer.views import bp as designer_bp
+    from web.escalations.views import bp as escalations_bp
+    from web.imports.views import bp as imports_bp
+    from web.inbox.views import bp as inbox_bp
     from web.main.views import bp as main_bp
+    from web.monitor.views import bp as monitor_bp
+    from web.notifications.views import bp as notifications_bp
     from web.processes.views import bp as processes_bp
+    from web.requirements.views import bp as requirements_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(processes_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(designer_bp)
+    app.register_blueprint(escalations_bp)
+    app.register_blueprint(accountability_bp)
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(conclusions_bp)
+    app.register_blueprint(requirements_bp)
+    app.register_blueprint(monitor_bp)

@@ -50,7 +50,7 @@ def init(demo: bool) -> None:
             if session.scalar(select(func.count()).select_from(Body)):
                 click.echo("Database already has data; demo data not loaded again.")
                 return
-            logins = load_demo(session)
+            logins = load_demo(session, settings.instance_path)
         _write_demo_logins(settings.instance_path, logins)
         click.echo(
             f"Demo data loaded; logins written to {settings.instance_path / 'demo-logins.txt'}"
@@ -91,6 +91,9 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
     settings = _settings()
     app = create_app(settings)
     host, port = host or settings.host, port or settings.port
+    from web.cli_scheduler import start_in_process
+
+    start_in_process(settings)  # SQLite: the scheduler runs in this process (make run)
     click.echo(f"remtrack is serving on http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads, ident="remtrack")
 
@@ -184,8 +187,14 @@ def bench_engine(args: tuple[str, ...]) -> None:
 
 def _register() -> None:
     from web.cli_definitions import definitions_cli
+    from web.cli_import import import_cli
+    from web.cli_monitor import register_monitor
+    from web.cli_scheduler import scheduler_command
 
     main.add_command(definitions_cli)
+    register_monitor(main, bench)
+    main.add_command(scheduler_command)
+    main.add_command(import_cli)
 
 
 _register()

@@ -24,11 +24,12 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _locales() -> dict[str, Any]:
-        from web.labels import KIND_LABELS, ROLE_LABELS
+        from web import labels
 
         return {
             "LOCALES": LOCALES,
             "current_locale": select_locale(),
-            "kind_labels": KIND_LABELS,
-            "role_labels": ROLE_LABELS,
+            "kind_labels": labels.KIND_LABELS,
+            "role_labels": labels.ROLE_LABELS,
+            "labels": labels,
         }

@@ -17,7 +17,7 @@ from workflows.errors import NotFound
 from workflows.i18n import _l
 
 
-def visible_bodies(user: User) -> Select[tuple[int]]:
+def visible_bodies(user: User) -> Select[int]:
     """A subquery of body ids in ``user``'s reach (their body and all it supervises)."""
     if user.has_role("admin"):
         return select(Body.id)

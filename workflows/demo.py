@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from db.models import Body
 from workflows.accounts import NewUser, create_user
 from workflows.bodies import BodyData, create_body
+from workflows.demo_remediation import load_remediation_demo
 
 # (code, name, kind, parent code, supervisor code)
 DEMO_BODIES: list[tuple[str, str, str, str | None, str | None]] = [
@@ -37,6 +39,11 @@ DEMO_USERS = [
     ("admin", "quantri", "Phạm Quốc Dũng", "UBKTTW"),
     ("observer", "lanhdao", "Hoàng Thu Hà", "UBKTTW"),
 ]
+# More people for the other inspecting bodies' conclusions (listed after the main five).
+MORE_DEMO_USERS = [
+    ("supervisor", "kiemtoan.nn", "Vũ Đức Thắng", "KTNN"),
+    ("officer", "canbo.nshn", "Đỗ Thị Lan", "DNNN-NSHN"),
+]
 
 
 def _password() -> str:
@@ -44,8 +51,9 @@ def _password() -> str:
     return f"{secrets.token_urlsafe(8)}-{secrets.randbelow(9000) + 1000}"
 
 
-def load_demo(session: Session) -> list[tuple[str, str, str]]:
-    """Create the demo bodies and users; return (role, user name, password) for each user."""
+def load_demo(session: Session, instance_path: Path) -> list[tuple[str, str, str]]:
+    """Create the demo bodies, users and conclusions; return (role, user name, password)
+    for each user. Evidence files go under ``instance_path``."""
     ids: dict[str, int] = {}
     for code, name, kind, parent, supervisor in DEMO_BODIES:
         body: Body = create_body(
@@ -54,9 +62,17 @@ def load_demo(session: Session) -> list[tuple[str, str, str]]:
             actor=None,
         )
         ids[code] = body.id
-    logins = []
-    for role, username, full_name, body_code in DEMO_USERS:
+    logins, users = [], {}
+    for role, username, full_name, body_code in DEMO_USERS + MORE_DEMO_USERS:
         password = _password()
-        create_user(session, NewUser(username, full_name, ids[body_code], (role,), password))
+        users[username] = create_user(
+            session, NewUser(username, full_name, ids[body_code], (role,), password)
+        )
         logins.append((role, username, password))
+    load_remediation_demo(session, ids, users, instance_path / "evidence")
+    from workflows.demo_escalation import load_escalation_demo
+    from workflows.demo_monitor import load_monitor_demo
+
+    logins += load_escalation_demo(session, ids, users)
+    load_monitor_demo(session, users, instance_path / "evidence")
     return logins

@@ -35,6 +35,7 @@ from workflows.inputs import (
 )
 from workflows.requirement_steps import (
     NOT_IN_REMEDIATION,
+    Step,
     audit,
     complete_step,
     for_officer,
@@ -47,6 +48,17 @@ from workflows.requirement_steps import (
 REMEDIATING = frozenset({"planned", "in_progress", "returned", "overdue"})
 
 
+def _step_then_status(
+    session: Session, step: Step, lock_version: int | None, req: Requirement, status: str
+) -> None:
+    """Complete the step, then take ``status`` — unless the process set one while stepping
+    (a deadline already passed makes it "overdue"), which is the truer one."""
+    before = req.status
+    complete_step(session, step, {}, lock_version)
+    if req.status == before:
+        req.status = status
+
+
 def acknowledge_requirement(
     session: Session, actor: User, requirement_id: int, *, lock_version: int | None = None
 ) -> Requirement:
@@ -54,8 +66,8 @@ def acknowledge_requirement(
     req = for_officer(session, actor, requirement_id)
     refusal = _l("This requirement is not waiting for acknowledgement.")
     step = ready_task(session, req, "acknowledge", refusal)
-    complete_step(session, step, {}, lock_version)
-    req.status, req.acknowledged_at = "acknowledged", utcnow()
+    _step_then_status(session, step, lock_version, req, "acknowledged")
+    req.acknowledged_at = utcnow()
     audit(session, "requirement.acknowledged", req, actor)
     return req
 
@@ -75,8 +87,8 @@ def submit_plan(
     )
     refusal = _l("This requirement is not waiting for a remediation plan.")
     step = ready_task(session, req, "submit_plan", refusal)
-    complete_step(session, step, {}, lock_version)
-    req.plan, req.status, req.planned_at = text, "planned", utcnow()
+    _step_then_status(session, step, lock_version, req, "planned")
+    req.plan, req.planned_at = text, utcnow()
     audit(session, "requirement.plan_submitted", req, actor)
     return req
 

@@ -19,6 +19,7 @@ from db.models import (
 from db.vocabulary import VERIFY_DECISIONS
 from workflows import effects
 from workflows.errors import Conflict, InvalidInput, NotAllowed
+from workflows.escalation import deescalate
 from workflows.i18n import _l
 from workflows.inputs import MAX_TEXT, clean_text
 from workflows.requirement_steps import (
@@ -81,6 +82,8 @@ def verify_requirement(
     if grade is not None:
         req.grade = grade
     audit(session, "requirement.verified", req, actor, decision=decision, grade=grade, reason=why)
+    if not req.is_open:  # verified closed: the escalations above it end now, not next pass
+        deescalate(session, req)
     return row
 
 
@@ -151,4 +154,5 @@ def withdraw_requirement(
     step = ready_task(session, req, "remediate", NOT_IN_REMEDIATION)
     send_message(session, step, "withdrawn", {"by": actor.id}, lock_version)
     audit(session, "requirement.withdrawn", req, actor, reason=why)
+    deescalate(session, req)
     return req

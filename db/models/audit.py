@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -16,6 +16,8 @@ class AuditEvent(Base):
     so an edited, inserted or deleted row breaks the chain where it happened."""
 
     __tablename__ = "audit_event"
+    # A record's history (a requirement's timeline) in order.
+    __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(unique=True)

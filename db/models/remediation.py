@@ -102,7 +102,10 @@ class Conclusion(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
-    process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    # Indexed: the inbox joins tasks to what they are about through it.
+    process_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id"), index=True
+    )
 
     requirements: Mapped[list[Requirement]] = relationship(
         back_populates="conclusion", order_by="Requirement.seq"
@@ -155,7 +158,10 @@ class Requirement(Base):
     last_report_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    process_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    # Indexed: the inbox joins tasks to what they are about through it.
+    process_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id"), index=True
+    )
 
     conclusion: Mapped[Conclusion] = relationship(back_populates="requirements")
 

@@ -31,9 +31,21 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, factory: Any) -> None:
+    def __init__(self, url: str, factory: Any, instance_path: Path | None = None) -> None:
         self.url = url
         self.session_factory = factory
+        self.instance_path = instance_path
+
+    def load_demo(self) -> dict[str, tuple[str, str]]:
+        """Demo data on this server; (user name, password) of the first demo user per role."""
+        from workflows.demo import load_demo
+
+        assert self.instance_path is not None
+        with self.session_factory.begin() as session:
+            found: dict[str, tuple[str, str]] = {}
+            for role, user, password in load_demo(session, self.instance_path):
+                found.setdefault(role, (user, password))
+        return found
 
     def session(self) -> Session:
         s: Session = self.session_factory()
@@ -57,7 +69,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield LiveServer(
-        f"http://127.0.0.1:{port}", make_session_factory(make_engine(settings.database_url))
+        f"http://127.0.0.1:{port}",
+        make_session_factory(make_engine(settings.database_url)),
+        instance,
     )
     server.close()
 

@@ -7,16 +7,13 @@ from sqlalchemy import select
 
 from db.models import Body
 from tests.e2e.conftest import screenshot
-from workflows.demo import load_demo
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def logins(live_server):
-    with live_server.session_factory.begin() as session:
-        found = {role: (user, password) for role, user, password in load_demo(session)}
-    return found
+    return live_server.load_demo()
 
 
 def log_in(page, live_server, username, password):

@@ -7,7 +7,6 @@ from lxml import etree
 
 from tests.e2e.conftest import screenshot
 from workflows import definitions
-from workflows.demo import load_demo
 
 pytestmark = pytest.mark.e2e
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -16,10 +15,7 @@ DI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
 
 @pytest.fixture(scope="module")
 def officer(live_server):
-    with live_server.session_factory.begin() as session:
-        logins = {role: (user, pw) for role, user, pw in load_demo(session)}
-        definitions.deploy_shipped(session)
-    return logins["officer"]
+    return live_server.load_demo()["officer"]
 
 
 @pytest.mark.parametrize("key", ["requirement", "conclusion", "referral", "accountability"])

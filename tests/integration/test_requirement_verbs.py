@@ -269,13 +269,19 @@ def test_not_implementable_asks_for_an_accountability_case(session, cast, submit
     verification.verify_requirement(
         session, cast.supervisor, submitted.id, "not_implementable", reason="Land was sold."
     )
-    event = session.scalar(
+    from db.models.escalation import AccountabilityCase
+
+    case = session.scalar(
+        select(AccountabilityCase).where(AccountabilityCase.requirement_id == submitted.id)
+    )
+    assert case is not None and case.reason == "not_implementable"
+    assert (case.subject_body_id, case.handling_body_id) == (cast.unit.id, cast.commission.id)
+    assert session.scalar(
         select(AuditEvent).where(
-            AuditEvent.action == "accountability_case.requested",
-            AuditEvent.subject_id == str(submitted.id),
+            AuditEvent.action == "accountability_case.opened",
+            AuditEvent.subject_id == str(case.id),
         )
     )
-    assert event is not None and event.payload["reason"] == "not_implementable"
 
 
 @pytest.mark.parametrize("decision", ["incomplete", "formal_only"])
@@ -801,3 +807,17 @@ def test_every_verb_leaves_an_audit_event(session, cast, requirement):
     ).all()
     assert actors == [cast.officer.id, cast.supervisor.id]
     assert datetime.now(UTC) >= requirement.closed_at
+
+
+def test_a_plan_submitted_after_the_deadline_leaves_the_requirement_overdue(
+    session, cast, make_requirement
+):
+    now = datetime.now(UTC)
+    req = make_requirement(
+        issue_date=(now - timedelta(days=10)).date(),
+        requirement={"deadline": now - timedelta(days=5)},
+    )
+    verbs.acknowledge_requirement(session, cast.officer, req.id)
+    verbs.submit_plan(session, cast.officer, req.id, "Late plan")
+    assert req.status == "overdue"
+    assert ready(session, req) == [("remediate", "officer", cast.unit.id)]
