@@ -246,10 +246,12 @@ OTHERS = [
 SEQUENCES = ["body", "user_account", "conclusion", "requirement", "evidence"]
 
 #: 1 % of the requirements change (``:n`` of them), as the verbs would leave them: 30 % get
-#: a progress report, 20 % are acknowledged, 20 % closed, 10 % submitted, 20 % extended.
+#: a progress report, 20 % are acknowledged, 20 % closed, 10 % submitted, 20 % extended
+#: (spread over the open requirements of every age, not only the newest).
 CHANGE_SQL = [
     f"""WITH picked AS (
-            SELECT id FROM requirement WHERE status = 'in_progress' ORDER BY id LIMIT :n * 3 / 10),
+            SELECT id FROM requirement WHERE status = 'in_progress' AND id % 7 = 1
+            ORDER BY md5(id::text) LIMIT :n * 3 / 10),
         reported AS (
             UPDATE requirement r SET last_report_at = :now, updated_at = :now,
                    progress_percent = LEAST(100, r.progress_percent + 10)
@@ -258,12 +260,13 @@ CHANGE_SQL = [
                                      is_completion, created_at)
         SELECT id, 1, {_text("(id + 7000000)")}, progress_percent, 0, false, :now FROM reported""",  # noqa: S608 - constants of this module, no input
     """UPDATE requirement SET status = 'acknowledged', acknowledged_at = :now, updated_at = :now
-       WHERE id IN (SELECT id FROM requirement WHERE status = 'issued' ORDER BY id LIMIT :n / 5)""",
+       WHERE id IN (SELECT id FROM requirement WHERE status = 'issued'
+                    ORDER BY md5(id::text) LIMIT :n / 5)""",
     """WITH closing AS (
             UPDATE requirement SET status = 'closed', grade = 'full', closed_at = :now,
                    updated_at = :now
             WHERE id IN (SELECT id FROM requirement WHERE status = 'pending_verification'
-                         ORDER BY id LIMIT :n / 5)
+                         ORDER BY md5(id::text) LIMIT :n / 5)
             RETURNING id)
         INSERT INTO verification (requirement_id, verifier_id, decision, grade, created_at)
         SELECT id, 1, 'implemented', 'full', :now FROM closing""",
@@ -271,7 +274,8 @@ CHANGE_SQL = [
             UPDATE requirement SET status = 'pending_verification', submitted_at = :now,
                    submitted_by_id = 1, progress_percent = 100, updated_at = :now
             WHERE id IN (SELECT id FROM requirement WHERE status = 'in_progress'
-                         ORDER BY id DESC LIMIT :n / 10)
+                               AND id % 7 = 3
+                         ORDER BY md5(id::text) LIMIT :n / 10)
             RETURNING id)
         INSERT INTO progress_report (requirement_id, author_id, text, percent, amount_recovered,
                                      is_completion, created_at)
@@ -280,7 +284,8 @@ CHANGE_SQL = [
     """WITH granted AS (
             UPDATE requirement SET deadline = deadline + interval '30 days', updated_at = :now
             WHERE id IN (SELECT id FROM requirement WHERE status = 'in_progress'
-                         ORDER BY id DESC OFFSET :n LIMIT :n / 5)
+                               AND id % 7 = 5
+                         ORDER BY md5(id::text) LIMIT :n / 5)
             RETURNING id, deadline)
         INSERT INTO extension_request (requirement_id, requested_by_id, reason, current_deadline,
                                        requested_deadline, status, created_at, decided_by_id,

@@ -71,9 +71,7 @@ def test_concurrent_passes_open_each_flag_once(committed):
         thread.join()
     assert errors == []
     with committed.factory() as s:
-        per_rule = dict(
-            s.execute(select(Flag.rule_id, func.count()).group_by(Flag.rule_id)).all()
-        )
+        per_rule = dict(s.execute(select(Flag.rule_id, func.count()).group_by(Flag.rule_id)).all())
         duplicates = s.execute(
             select(Flag.requirement_id, Flag.rule_id)
             .group_by(Flag.requirement_id, Flag.rule_id)

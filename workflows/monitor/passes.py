@@ -27,9 +27,9 @@ from workflows.monitor.working_days import ensure_working_days, rebuild_working_
 WORK_MEM = "64MB"
 #: Reports signed per pass at most: a burst is worked off over the next passes, and the
 #: copied-report rule looks at each requirement again once its reports are signed.
-SIGN_PER_PASS = 500
+SIGN_PER_PASS = 200
 #: Evidence summaries redone per pass at most (the rest wait, see ``scope.note_stale``).
-SUMMARIES_PER_PASS = 1000
+SUMMARIES_PER_PASS = 500
 _PASS_LOCK = 0x5245_4D4E  # "REMN": one monitor pass at a time
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Integer, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from db.models import Conclusion, ProgressReport, Requirement, Verification
@@ -50,7 +50,7 @@ def _copied_query(ctx: Context) -> Select[Any]:
                     report=chosen.report_id,
                     copied_report=chosen.similar_report_id,
                     copied_requirement=source.requirement_id,
-                    similarity_percent=func.round(best.c.similarity * 100),
+                    similarity_percent=cast(func.round(best.c.similarity * 100), Integer),
                 )
             )
         )
