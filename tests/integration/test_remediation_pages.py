@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from db.base import utcnow
 from db.models import Conclusion, Evidence, ProgressReport, Requirement
 from tests.conftest import login
 from workflows import definitions
 from workflows.deadlines import vietnam_date
-from db.base import utcnow
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -17,15 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_audit_event_subject", "audit_event", ["subject_type", "subject_id", "seq"]
-    )
-    op.create_index(
-        "ix_requirement_process_instance_id", "requirement", ["process_instance_id"]
-    )
-    op.create_index(
-        "ix_conclusion_process_instance_id", "conclusion", ["process_instance_id"]
-    )
+    op.create_index("ix_audit_event_subject", "audit_event", ["subject_type", "subject_id", "seq"])
+    op.create_index("ix_requirement_process_instance_id", "requirement", ["process_instance_id"])
+    op.create_index("ix_conclusion_process_instance_id", "conclusion", ["process_instance_id"])
 
 
 def downgrade() -> None:
