@@ -92,4 +92,8 @@ TIMELINE_LABELS = {
     "requirement.extension_decided": _l("Extension decided"),
     "requirement.withdrawn": _l("Withdrawn by the supervising body"),
     "requirement.status_changed": _l("Status changed"),
+    "escalation.raised": _l("Escalated"),
+    "escalation.acknowledged": _l("Escalation handled by the supervisor"),
+    "escalation.resolved": _l("Escalations ended: the requirement is closed"),
+    "instance.migrated": _l("Process moved to a new version"),
 }

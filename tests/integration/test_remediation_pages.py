@@ -323,3 +323,17 @@ def test_someone_from_another_body_sees_nothing(
     )
     assert answer.status_code in (400, 404)
     assert f"/requirements/{req.id}" not in client.get("/inbox").get_data(as_text=True)
+
+
+def test_the_requirement_page_shows_its_escalations_in_the_timeline(
+    client, session, cast, make_requirement
+):
+    from workflows.escalation import raise_escalation
+
+    req = make_requirement()
+    raise_escalation(session, req, 0, "overdue", {"days": 3}, deliver=False)
+    login(client, cast.officer.username)
+    page = client.get(f"/requirements/{req.id}").get_data(as_text=True)
+    assert 'id="escalations"' in page
+    assert "escalation.raised" not in page  # shown in words, not as a code
+    assert page.count("Cấp 0") >= 2  # the escalations table and the timeline entry
