@@ -8,7 +8,7 @@ requirement is closed the conclusion waits for the issuing body's final assessme
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,14 +20,14 @@ from db.models import Body, Conclusion, Requirement, User, UserTask
 from db.models.remediation import CATEGORIES, CONCLUSION_SOURCES
 from workflows import effects, instances
 from workflows.access import can_see_body, in_reach
+from workflows.deadlines import VIETNAM
 from workflows.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from workflows.i18n import _l
 from workflows.inputs import SHA256_RE, check_deadline, clean_text, parse_amount
 from workflows.notifications import notify_event
 from workflows.requirement_steps import engine_errors
 
-#: Dates on conclusions are Vietnamese calendar dates (UTC+7, no daylight saving).
-VIETNAM = timezone(timedelta(hours=7))
+__all__ = ["VIETNAM"]  # re-exported: dates on conclusions are Vietnamese calendar dates
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from workflows import calendar
 
+#: Vietnamese time (UTC+7, no daylight saving): every calendar date in the domain is one.
 VIETNAM = timezone(timedelta(hours=7))
 END_OF_DAY = time(23, 59, 59)
 
@@ -33,10 +34,9 @@ def deadline_after_working_days(session: Session, start: date, days: int) -> dat
 def working_days_left(session: Session, deadline: datetime, now: datetime) -> int:
     """Working days from today to the deadline's day: 0 on the day itself, negative once
     it has passed (how many working days late)."""
-    today, due = vietnam_date(now), vietnam_date(deadline)
-    if due >= today:
-        return calendar.working_days_between(session, today, due)
-    return -calendar.working_days_between(session, due, today)
+    [left] = working_days_left_many(session, [deadline], now)
+    assert left is not None
+    return left
 
 
 def working_days_left_many(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from importlib import import_module
 from typing import Any
 
@@ -23,9 +23,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflows.deadlines import VIETNAM  # the daily jobs run on Vietnamese time
+
 Factory = sessionmaker[Session]
-#: Vietnamese time for the daily jobs (workflows.conclusions.VIETNAM, without its import).
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def _call(module: str, function: str, factory: Factory, now: datetime) -> Any:

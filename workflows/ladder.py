@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
@@ -23,7 +23,7 @@ from db.models.escalation import Escalation
 from db.models.monitor import Flag
 from db.vocabulary import TERMINAL_STATUSES
 from workflows.calendar import WorkingCalendar, load_calendar
-from workflows.conclusions import VIETNAM
+from workflows.deadlines import vietnam_date as vn_date
 from workflows.escalation import deescalate, deliver_escalation, raise_escalation
 from workflows.escalation_thresholds import DEFAULT_KIND, Ladder, level_reached, load_ladders
 
@@ -40,10 +40,6 @@ class LadderPass:
     delivered: list[int] = field(default_factory=list)  # escalation ids
     resolved: list[int] = field(default_factory=list)  # requirement ids
     failed: dict[int, str] = field(default_factory=dict)  # requirement id -> error
-
-
-def vn_date(moment: datetime) -> date:
-    return moment.astimezone(VIETNAM).date()
 
 
 @dataclass(frozen=True)
