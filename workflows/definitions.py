@@ -49,7 +49,7 @@ def check(data: bytes, expected_key: str | None = None) -> ValidatedDefinition:
     return validated
 
 
-def _clashing_keys(session: Session, validated: ValidatedDefinition) -> list[Problem]:
+def clashing_keys(session: Session, validated: ValidatedDefinition) -> list[Problem]:
     """Other processes in the file must not reuse the key of another deployed process."""
     others = {p.get("id") for p in validated.loaded.tree.iterfind(f"{{{BPMN_NS}}}process")}
     others.discard(validated.process_id)
@@ -75,7 +75,7 @@ def deploy(
 ) -> Deployed:
     """Store ``data`` as the next version of its process key (flushes, never commits)."""
     validated = check(data, expected_key)
-    clashes = _clashing_keys(session, validated)
+    clashes = clashing_keys(session, validated)
     if clashes:
         raise BpmnRefused(clashes)
     checksum = hashlib.sha256(data).hexdigest()

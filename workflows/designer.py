@@ -205,7 +205,7 @@ def validate_model(session: Session, actor: User, key: str, data: bytes) -> Vali
     try:
         validated = definitions.check(data, expected_key=checked_key(key))
         # The deploy's own check that no other process in the file reuses a deployed key.
-        problems += definitions._clashing_keys(session, validated)
+        problems += definitions.clashing_keys(session, validated)
     except BpmnRefused as refused:
         problems += refused.problems
     if problems:

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from workflows.engine.serializer import _REGISTRY, Specs, dump_state, load_state
+from workflows.engine.serializer import REGISTRY, Specs, dump_state, load_state
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -79,7 +79,7 @@ DiffCache = dict[tuple[int, int], SpecDiff]
 def _spec_diff(old: Any, new: Any, cache: DiffCache) -> SpecDiff:
     key = (id(old), id(new))
     if key not in cache:
-        cache[key] = SpecDiff(_REGISTRY, old, new)
+        cache[key] = SpecDiff(REGISTRY, old, new)
     return cache[key]
 
 

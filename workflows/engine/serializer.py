@@ -93,8 +93,10 @@ def _registry() -> Any:
     return registry
 
 
-_REGISTRY = _registry()
-_ENCODER = create_encoder(_REGISTRY)
+#: Converts specs and workflows to dictionaries and back (the migration planner diffs specs
+#: with it too).
+REGISTRY = _registry()
+_ENCODER = create_encoder(REGISTRY)
 
 
 def _dumps(obj: Any) -> str:
@@ -107,8 +109,8 @@ def dump_spec(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec
     return _dumps(
         {
             "version": SERIALIZER_VERSION,
-            "spec": _REGISTRY.convert(spec),
-            "subprocess_specs": {k: _REGISTRY.convert(v) for k, v in subprocess_specs.items()},
+            "spec": REGISTRY.convert(spec),
+            "subprocess_specs": {k: REGISTRY.convert(v) for k, v in subprocess_specs.items()},
         }
     )
 
@@ -118,8 +120,8 @@ def load_spec(spec_json: str) -> Specs:
     """Restore specs from :func:`dump_spec` output (cached: specs are never mutated)."""
     dct = json.loads(spec_json)
     _check_version(dct.pop("version", None), "spec")
-    spec = _REGISTRY.restore(dct["spec"])
-    subprocess_specs = {k: _REGISTRY.restore(v) for k, v in dct["subprocess_specs"].items()}
+    spec = REGISTRY.restore(dct["spec"])
+    subprocess_specs = {k: REGISTRY.restore(v) for k, v in dct["subprocess_specs"].items()}
     return spec, subprocess_specs
 
 
@@ -131,7 +133,7 @@ def dump_state(wf: BpmnWorkflow, compact: bool = True) -> bytes:
     """
     token = _PLAN.set(compaction.plan(wf) if compact else None)
     try:
-        dct = _REGISTRY.convert(wf)
+        dct = REGISTRY.convert(wf)
     finally:
         _PLAN.reset(token)
     dct["version"] = SERIALIZER_VERSION
@@ -150,7 +152,7 @@ def load_state(blob: bytes, spec: str | Specs, script_engine: Any) -> BpmnWorkfl
         raise StateRefused(f"Stored instance state is unreadable: {exc}") from exc
     _check_version(dct.pop("version", None), "state")
     specs = load_spec(spec) if isinstance(spec, str) else spec
-    workflow: BpmnWorkflow = _REGISTRY.restore(dct, specs=specs)
+    workflow: BpmnWorkflow = REGISTRY.restore(dct, specs=specs)
     workflow.script_engine = script_engine
     return workflow
 
