@@ -7,6 +7,7 @@ numbers that do not change within a transaction are read once per session and su
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, or_, select
@@ -36,17 +37,22 @@ def _cached(session: Session, key: tuple[Any, ...]) -> dict[Any, Any]:
 
 
 _UNIT, _SUPERVISOR = _BODY.alias("unit"), _BODY.alias("supervisor")
-#: Whether either body has an active webhook: most have none, and then queuing the news
-#: needs no webhook query of its own.
-_HOOKS = (
-    select(func.count())
-    .select_from(_HOOK)
-    .where(
-        _HOOK.c.active.is_(True),
-        or_(_HOOK.c.body_id == bindparam("unit"), _HOOK.c.body_id == bindparam("supervisor")),
+
+
+def _any_hook(unit: Any, supervisor: Any) -> Any:
+    """Whether either body has an active webhook: most have none, and then queuing the news
+    needs no webhook query of its own."""
+    return (
+        select(func.count())
+        .select_from(_HOOK)
+        .where(
+            _HOOK.c.active.is_(True), or_(_HOOK.c.body_id == unit, _HOOK.c.body_id == supervisor)
+        )
+        .scalar_subquery()
     )
-    .scalar_subquery()
-)
+
+
+_HOOKS = _any_hook(bindparam("unit"), bindparam("supervisor"))
 #: Built once: it runs for every event on a requirement.
 _NAMES = (
     select(_CONCLUSION.c.number, _CONCLUSION.c.title, _UNIT.c.name, _SUPERVISOR.c.name, _HOOKS)
@@ -70,14 +76,52 @@ def _names(session: Session, req: Requirement) -> dict[str, Any]:
         }
         session.flush()
         row = session.connection().execute(_NAMES, params).one()
-        found.update(
-            conclusion_number=row[0],
-            conclusion_title=row[1],
-            responsible_body=row[2],
-            supervising_body=row[3],
-        )
-        _cached(session, ("webhooks", req.id))["any"] = bool(row[4])
+        _remember(session, req.id, row)
     return dict(found)
+
+
+def _remember(session: Session, requirement_id: int, row: Any) -> None:
+    _cached(session, ("requirement", requirement_id)).update(
+        conclusion_number=row[0],
+        conclusion_title=row[1],
+        responsible_body=row[2],
+        supervising_body=row[3],
+    )
+    _cached(session, ("webhooks", requirement_id))["any"] = bool(row[4])
+
+
+_REQUIREMENT = cast(Table, Requirement.__table__)
+#: :data:`_NAMES` for many requirements at once.
+_MANY_NAMES = (
+    select(
+        _CONCLUSION.c.number,
+        _CONCLUSION.c.title,
+        _UNIT.c.name,
+        _SUPERVISOR.c.name,
+        _any_hook(_REQUIREMENT.c.responsible_body_id, _REQUIREMENT.c.supervising_body_id),
+        _REQUIREMENT.c.id,
+    )
+    .select_from(
+        _REQUIREMENT.join(_CONCLUSION, _CONCLUSION.c.id == _REQUIREMENT.c.conclusion_id)
+        .join(_UNIT, _UNIT.c.id == _REQUIREMENT.c.responsible_body_id)
+        .join(_SUPERVISOR, _SUPERVISOR.c.id == _REQUIREMENT.c.supervising_body_id)
+    )
+    .where(_REQUIREMENT.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def prefetch(session: Session, subjects: Sequence[tuple[str, int]]) -> list[Requirement]:
+    """Read the requirements among ``subjects`` and their names in two queries, so that
+    the facts of each need none of its own. The caller holds on to the list returned
+    while it works: the session keeps only weak references to what it loaded."""
+    ids = sorted({ident for kind, ident in subjects if kind == "requirement"})
+    if not ids:
+        return []
+    session.flush()
+    loaded = list(session.scalars(select(Requirement).where(Requirement.id.in_(ids))))
+    for row in session.connection().execute(_MANY_NAMES, {"ids": ids}):
+        _remember(session, row[5], row)
+    return loaded
 
 
 def may_have_webhooks(session: Session, req: Requirement) -> bool:

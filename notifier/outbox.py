@@ -9,11 +9,15 @@ CONFLICT DO NOTHING``), so a retried job that queues the same news stores and se
 
 This runs inside every user action, so its statements are built once, with bound
 parameters, and run on the connection: one round trip finds the recipients and stores their
-notifications, a second stores the emails and webhook calls when there are any.
+notifications, a second stores the emails and webhook calls when there are any. The same
+two serve :func:`queue_many`, however many notices it is given (the notices travel as one
+JSON parameter), so a monitor pass that opens hundreds of flags does not pay per flag.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -22,6 +26,7 @@ from typing import cast as typed
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Connection,
     Executable,
     Integer,
@@ -31,12 +36,12 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
+    column,
     func,
     literal,
-    or_,
     select,
-    tuple_,
+    true,
+    union,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -53,7 +58,16 @@ from db.models.notification import (
 from notifier.keys import dedupe_key, delivery_id, plain
 from notifier.kinds import ALWAYS_IMMEDIATE, DEFAULT_MODES, MODES
 
-__all__ = ["Notice", "Recipients", "dedupe_key", "delivery_id", "insert_outbox", "plain", "queue"]
+__all__ = [
+    "Notice",
+    "Recipients",
+    "dedupe_key",
+    "delivery_id",
+    "insert_outbox",
+    "plain",
+    "queue",
+    "queue_many",
+]
 
 _NOTIFICATION = typed(Table, Notification.__table__)
 _OUTBOX = typed(Table, OutboxMessage.__table__)
@@ -94,54 +108,87 @@ class Notice:
     webhooks: bool = True
 
 
-#: The recipients: active holders of the (body, role) pairs, or named, minus whoever acted.
-_WHO = and_(
-    _USER.c.active.is_(True),
-    _USER.c.id != bindparam("exclude"),
-    or_(
-        _USER.c.id.in_(bindparam("users", expanding=True)),
-        exists().where(
-            _ROLE.c.user_id == _USER.c.id,
-            tuple_(_USER.c.body_id, _ROLE.c.role).in_(bindparam("pairs", expanding=True)),
-        ),
-    ),
+#: One row per notice (``n`` numbers them) and one per recipient target of a notice: a
+#: (body, role) pair or a named user. Both travel as one JSON parameter each.
+_NOTICE_FIELDS = (
+    ("n", Integer),
+    ("kind", String),
+    ("event", String),
+    ("subject_type", String),
+    ("subject_id", Integer),
+    ("facts", JSON),
+    ("key_prefix", String),
+    ("fallback", String),
+    ("exclude", Integer),
+    ("forced", Boolean),
 )
+_TARGET_FIELDS = (("n", Integer), ("body_id", Integer), ("role", String), ("user_id", Integer))
+
+
+def _records(dialect: str, name: str, fields: tuple[tuple[str, Any], ...]) -> Any:
+    """The rows of the JSON array parameter ``name`` as a table with ``fields``."""
+    param = bindparam(name, type_=String)
+    if dialect == "postgresql":
+        rows = func.json_to_recordset(param).table_valued(
+            *(column(field, kind()) for field, kind in fields)
+        )
+        return rows.render_derived(name=name, with_types=True)
+    each = func.json_each(param).table_valued("value")
+    picked = (func.json_extract(each.c.value, f"$.{field}").label(field) for field, _ in fields)
+    return select(*picked).subquery(name)
 
 
 @cache
-def _notify(dialect: str, forced: bool) -> Executable:
-    """One statement that finds the recipients and stores their notifications.
+def _notify(dialect: str) -> Executable:
+    """One statement that finds the recipients of every notice and stores their
+    notifications, skipping keys already stored, returning what was stored: however many
+    notices, finding and writing cost one round trip.
 
-    ``INSERT … SELECT`` over the users with their preference for the kind, skipping keys
-    already stored, returning what was stored: finding and writing cost one round trip.
-    The delivery is decided in SQL as :func:`notifier.kinds.effective_mode` does it: no
-    address → in-app; a kind that is always immediate (``forced``) → immediate; else the
-    user's choice, else the kind's default.
+    The recipients are the active holders of a notice's (body, role) pairs and its named
+    users, less the one who caused it. The delivery is decided in SQL as
+    :func:`notifier.kinds.effective_mode` does it: no address → in-app; a kind that is
+    always immediate (``forced``) → immediate; else the user's choice, else the kind's
+    default (``fallback``).
     """
+    notices = _records(dialect, "notices", _NOTICE_FIELDS)
+    targets = _records(dialect, "targets", _TARGET_FIELDS)
+    named = select(targets.c.n, _USER.c.id.label("user_id")).join_from(
+        targets, _USER, _USER.c.id == targets.c.user_id
+    )
+    holders = (
+        select(targets.c.n, _USER.c.id.label("user_id"))
+        .join_from(targets, _USER, _USER.c.body_id == targets.c.body_id)
+        .join(_ROLE, and_(_ROLE.c.user_id == _USER.c.id, _ROLE.c.role == targets.c.role))
+    )
+    who = union(named, holders).subquery("who")
     no_email = func.coalesce(func.trim(_USER.c.email), "") == ""
     chosen = _PREF.c.mode.in_([literal(m) for m in MODES])
-    delivery = (
-        case((no_email, literal("inapp")), else_=literal("immediate"))
-        if forced
-        else case((no_email, literal("inapp")), (chosen, _PREF.c.mode), else_=bindparam("default"))
+    delivery = case(
+        (no_email, literal("inapp")),
+        (notices.c.forced == true(), literal("immediate")),
+        (chosen, _PREF.c.mode),
+        else_=notices.c.fallback,
     )
-    facts = bindparam("facts", type_=JSON)
-    pref = and_(_PREF.c.user_id == _USER.c.id, _PREF.c.kind == bindparam("kind"))
+    pref = and_(_PREF.c.user_id == _USER.c.id, _PREF.c.kind == notices.c.kind)
     found = (
         select(
             _USER.c.id,
-            bindparam("kind", type_=String),
-            bindparam("event", type_=String),
-            bindparam("subject_type", type_=String),
-            bindparam("subject_id", type_=Integer),
+            notices.c.kind,
+            notices.c.event,
+            notices.c.subject_type,
+            notices.c.subject_id,
             # PostgreSQL must be told the text is JSON; SQLite keeps JSON as text anyway.
-            cast(facts, JSON) if dialect == "postgresql" else facts,
-            bindparam("key_prefix", type_=String) + cast(_USER.c.id, String),
+            cast(notices.c.facts, JSON) if dialect == "postgresql" else notices.c.facts,
+            notices.c.key_prefix + cast(_USER.c.id, String),
             delivery,
             bindparam("now", type_=UTCDateTime()),
         )
-        .select_from(_USER.outerjoin(_PREF, pref))
-        .where(_WHO)
+        .select_from(
+            who.join(notices, notices.c.n == who.c.n)
+            .join(_USER, _USER.c.id == who.c.user_id)
+            .outerjoin(_PREF, pref)
+        )
+        .where(_USER.c.active.is_(True), _USER.c.id != notices.c.exclude)
     )
     columns = ["user_id", "kind", "event", "subject_type", "subject_id", "facts"]
     columns += ["dedupe_key", "delivery", "created_at"]
@@ -155,6 +202,7 @@ def _notify(dialect: str, forced: bool) -> Executable:
             _NOTIFICATION.c.user_id,
             _NOTIFICATION.c.dedupe_key,
             _NOTIFICATION.c.delivery,
+            _NOTIFICATION.c.kind,
         )
     )
 
@@ -172,38 +220,55 @@ def _insert_new(dialect: str, returning: bool) -> Executable:
     return stmt.returning(_OUTBOX.c.id) if returning else stmt
 
 
-def _store(conn: Connection, notice: Notice, subject: str, now: datetime) -> list[Any]:
-    """Store the notifications of ``notice``: (id, user_id, dedupe_key, delivery) each."""
-    who = notice.recipients
-    if not who.roles and not who.users:
+def _subject(notice: Notice) -> str:
+    return f"{notice.subject[0]}:{notice.subject[1]}"
+
+
+def _store(conn: Connection, notices: Sequence[Notice], now: datetime) -> list[Any]:
+    """Store the notifications of ``notices``: (id, user_id, dedupe_key, delivery, kind)."""
+    rows, targets = [], []
+    for n, notice in enumerate(notices):
+        who = notice.recipients
+        targets += [{"n": n, "body_id": b, "role": r} for b, r in who.roles]
+        targets += [{"n": n, "user_id": u} for u in who.users]
+        key = dedupe_key(notice.event, _subject(notice), notice.key, limit=230)
+        rows.append(
+            {
+                "n": n,
+                "kind": notice.kind,
+                "event": notice.event,
+                "subject_type": notice.subject[0],
+                "subject_id": notice.subject[1],
+                "facts": plain(notice.facts),
+                "key_prefix": key + "|u",
+                "fallback": DEFAULT_MODES.get(notice.kind, "immediate"),
+                "exclude": who.exclude if who.exclude is not None else _NOBODY,
+                "forced": notice.kind in ALWAYS_IMMEDIATE,
+            }
+        )
+    if not targets:
         return []
-    params = {
-        "kind": notice.kind,
-        "event": notice.event,
-        "subject_type": notice.subject[0],
-        "subject_id": notice.subject[1],
-        "facts": plain(notice.facts),
-        "key_prefix": dedupe_key(notice.event, subject, notice.key, limit=230) + "|u",
-        "default": DEFAULT_MODES.get(notice.kind, "immediate"),
-        "now": now,
-        "exclude": who.exclude if who.exclude is not None else _NOBODY,
-        "users": list(who.users),
-        "pairs": list(who.roles),
-    }
-    forced = notice.kind in ALWAYS_IMMEDIATE
-    return list(conn.execute(_notify(conn.dialect.name, forced), params))
+    params = {"notices": json.dumps(rows), "targets": json.dumps(targets), "now": now}
+    return list(conn.execute(_notify(conn.dialect.name), params))
 
 
 def queue(session: Session, notice: Notice) -> int:
     """Store ``notice`` for its recipients and its bodies' webhooks; return how many
     notifications were new (0 when the same news was queued before)."""
+    return queue_many(session, [notice])
+
+
+def queue_many(session: Session, notices: Sequence[Notice]) -> int:
+    """:func:`queue` for many notices at once, in a fixed number of statements (the
+    monitor opens hundreds of flags in one pass); return how many notifications were new."""
+    if not notices:
+        return 0
     session.flush()  # the statements below run on the connection, past the unit of work
     conn = session.connection()
-    subject = f"{notice.subject[0]}:{notice.subject[1]}"
     now = utcnow()
-    stored = _store(conn, notice, subject, now)
-    emails = [_email_row(n, notice.kind, now) for n in stored if n.delivery == "immediate"]
-    hooks = _webhook_rows(conn, notice, subject, now) if notice.webhooks else []
+    stored = _store(conn, notices, now)
+    emails = [_email_row(n, now) for n in stored if n.delivery == "immediate"]
+    hooks = _webhook_rows(conn, [n for n in notices if n.webhooks], now)
     _insert(conn, emails + hooks)
     return len(stored)
 
@@ -234,38 +299,43 @@ def _outbox_row(now: datetime, **values: Any) -> dict[str, Any]:
     }
 
 
-def _email_row(stored: Any, kind: str, now: datetime) -> dict[str, Any]:
+def _email_row(stored: Any, now: datetime) -> dict[str, Any]:
     return _outbox_row(
         now,
         channel="email",
-        template=kind,
+        template=stored.kind,
         dedupe_key=dedupe_key("mail", stored.dedupe_key),
         notification_id=stored.id,
         user_id=stored.user_id,
     )
 
 
-def _webhook_rows(
-    conn: Connection, notice: Notice, subject: str, now: datetime
-) -> list[dict[str, Any]]:
-    if not notice.bodies:
+def _webhook_rows(conn: Connection, notices: list[Notice], now: datetime) -> list[dict[str, Any]]:
+    """One outbox row per notice and active webhook of its bodies that wants its kind."""
+    bodies = {b for notice in notices for b in notice.bodies}
+    if not bodies:
         return []
+    hooks: dict[int, list[Any]] = {}
+    for hook in conn.execute(_WEBHOOKS, {"bodies": sorted(bodies)}):
+        hooks.setdefault(hook.body_id, []).append(hook)
     rows = []
-    for hook in conn.execute(_WEBHOOKS, {"bodies": list(set(notice.bodies))}):
-        if hook.kinds and notice.kind not in hook.kinds:
-            continue
-        key = dedupe_key(f"hook{hook.id}", notice.event, subject, notice.key)
-        body = plain(webhook_body(notice, key, hook.body_id, now.isoformat()))
-        rows.append(
-            _outbox_row(
-                now,
-                channel="webhook",
-                template=notice.kind,
-                dedupe_key=key,
-                webhook_id=hook.id,
-                payload=body,
-            )
-        )
+    for notice in notices:
+        for body in dict.fromkeys(notice.bodies):
+            for hook in hooks.get(body, ()):
+                if hook.kinds and notice.kind not in hook.kinds:
+                    continue
+                key = dedupe_key(f"hook{hook.id}", notice.event, _subject(notice), notice.key)
+                payload = plain(webhook_body(notice, key, hook.body_id, now.isoformat()))
+                rows.append(
+                    _outbox_row(
+                        now,
+                        channel="webhook",
+                        template=notice.kind,
+                        dedupe_key=key,
+                        webhook_id=hook.id,
+                        payload=payload,
+                    )
+                )
     return rows
 
 

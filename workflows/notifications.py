@@ -20,7 +20,8 @@ the audit payload. Called today from:
   ``body_id``);
 - ``workflows.instances.save``: ``task.assigned`` (``task``, ``title``, ``role``, ``body_id``,
   ``due_at``) for each new READY user task;
-- the monitor and the escalation ladder: ``flag.opened`` (``rule``, ``severity``, ``flag``),
+- the monitor and the escalation ladder: ``flag.opened`` (``rule``, ``severity``, ``flag``,
+  and the flag's ``facts`` when the caller has them),
   ``deadline.approaching`` (``share``), ``escalation.raised`` (``level``, ``to_body_id``,
   ``reason``), ``escalation.acknowledged``, ``accountability_case.opened`` /
   ``.explanation_requested`` / ``.explained`` / ``.decided``.
@@ -37,7 +38,7 @@ the event is not told of it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,7 +48,7 @@ from sqlalchemy.orm import Session
 from db.models import Conclusion, ExtensionRequest, Requirement, User
 from notifier import digest
 from notifier import facts as facts_of
-from notifier.outbox import Notice, Recipients, queue
+from notifier.outbox import Notice, Recipients, queue_many
 from notifier.translate import LOCALES, in_locale
 from workflows.access import visible_bodies
 
@@ -102,11 +103,30 @@ def notify_event(
 ) -> None:
     """Queue the notifications ``event`` on ``subject`` calls for (in the caller's
     transaction; flushes, never commits)."""
+    notify_each(session, event, [(subject, context)], actor=actor)
+
+
+def notify_each(
+    session: Session,
+    event: str,
+    items: Sequence[tuple[tuple[str, int], dict[str, Any]]],
+    *,
+    actor: User | None = None,
+) -> None:
+    """:func:`notify_event` for many ``(subject, context)`` pairs of one event at once:
+    the requirements concerned are read in two queries and every notification is stored in
+    one statement, whatever their number."""
     rule = RULES.get(event)
-    if rule is None:
+    if rule is None or not items:
         return
-    for notice in rule(Event(session, event, subject, actor, context)):
-        queue(session, notice)
+    # Held until the notices are built: the rules find these rows with session.get.
+    _loaded = facts_of.prefetch(session, [s for s, _ in items]) if len(items) > 1 else []
+    notices = [
+        notice
+        for subject, context in items
+        for notice in rule(Event(session, event, subject, actor, context))
+    ]
+    queue_many(session, notices)
 
 
 def rule(*events: str) -> Callable[[Rule], Rule]:
@@ -297,7 +317,7 @@ def _deadline(ev: Event) -> Iterator[Notice]:
 
 @rule("flag.opened")
 def _flag(ev: Event) -> Iterator[Notice]:
-    extra = _flag_facts(ev.session, ev.get("flag"), ev.get("rule"))
+    extra = _flag_facts(ev.session, ev.get("flag"), ev.get("rule"), ev.get("facts"))
     return _about(
         ev,
         "flag",
@@ -453,17 +473,21 @@ def _case(ev: Event) -> Iterator[Notice]:
 # -- flags' explanations and the digest's summary ------------------------------------------
 
 
-def _flag_facts(session: Session, flag_id: Any, rule_id: Any) -> dict[str, Any]:
+def _flag_facts(
+    session: Session, flag_id: Any, rule_id: Any, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The rule's title and the flag's explanation in every locale (the email is written in
-    its reader's language, long after this request's language is gone)."""
+    its reader's language, long after this request's language is gone). ``values`` are the
+    flag's facts when the caller has them (the monitor, which just wrote them)."""
     from db.models.monitor import Flag  # the monitor's tables: import only when flags exist
     from workflows.monitor.registry import all_rules
 
-    found = session.get(Flag, flag_id) if flag_id is not None else None
     known = all_rules().get(str(rule_id))
     if known is None:
         return {"rule": rule_id}
-    values = dict(found.facts or {}) if found is not None else {}
+    if values is None:
+        found = session.get(Flag, flag_id) if flag_id is not None else None
+        values = dict(found.facts or {}) if found is not None else {}
     return {
         "rule": rule_id,
         "rule_title": {loc: in_locale(known.title, loc) for loc in LOCALES},

@@ -101,8 +101,8 @@ def test_new_flags_are_notified(session, session_factory, make_requirement, monk
     calls = []
     monkeypatch.setattr(
         reconcile,
-        "notify_event",
-        lambda s, event, subject, **ctx: calls.append((event, subject, ctx)),
+        "notify_each",
+        lambda s, event, items: calls.extend((event, subject, ctx) for subject, ctx in items),
     )
     late = make_requirement(requirement=_deadline(5))
     issued = datetime.now(UTC).date() - timedelta(days=40)

@@ -17,7 +17,7 @@ from workflows import requirements as verbs
 from workflows.conclusions import assess_conclusion
 from workflows.engine import runner
 from workflows.inputs import ReportInput
-from workflows.notifications import notify_event
+from workflows.notifications import notify_each, notify_event
 
 
 def news(session: Session, user: User) -> list[tuple[str, str]]:
@@ -359,3 +359,76 @@ def test_an_accountability_case_goes_back_and_forth_once_per_step(session, peopl
     accountability.submit_explanation(session, people.officer, case.id, "Funds were late.")
     assert latest(session, people.supervisor2).event == "accountability_case.explained"
     assert news(session, people.officer2)[-1][1] == "accountability_case.explanation_requested"
+
+
+def _stored(session: Session) -> tuple[list[Any], list[Any]]:
+    """Every notification and outbox row, as comparable tuples (ids and times left out)."""
+    notes = session.execute(
+        select(
+            Notification.user_id,
+            Notification.kind,
+            Notification.event,
+            Notification.subject_id,
+            Notification.dedupe_key,
+            Notification.delivery,
+            Notification.facts,
+        ).order_by(Notification.dedupe_key)
+    )
+    outbox = session.execute(
+        select(
+            OutboxMessage.channel,
+            OutboxMessage.template,
+            OutboxMessage.user_id,
+            OutboxMessage.webhook_id,
+            OutboxMessage.dedupe_key,
+        ).order_by(OutboxMessage.dedupe_key)
+    )
+    return [tuple(r) for r in notes], [tuple(r) for r in outbox]
+
+
+def test_many_events_at_once_store_what_one_at_a_time_would(
+    session, people, remediating, make_requirement
+):
+    from db.models.notification import Webhook
+
+    other = make_requirement()
+    session.add(NotificationPreference(user_id=people.officer2.id, kind="deadline", mode="digest"))
+    session.add(Webhook(body_id=people.unit.id, url="http://127.0.0.1:9/h", secret="s" * 32))
+    session.add(  # a hook that wants escalations only
+        Webhook(
+            body_id=people.commission.id,
+            url="http://127.0.0.1:9/e",
+            secret="e" * 32,
+            kinds=["escalation"],
+        )
+    )
+    session.flush()
+    events = {
+        "deadline.approaching": [{"share": 50}, {"share": 75}],
+        "escalation.raised": [{"level": 1, "to_body_id": people.commission.id, "reason": "x"}],
+    }
+    subjects = [("requirement", remediating.id), ("requirement", other.id)]
+
+    session.info.clear()  # facts remembered before the hooks existed
+    one_by_one = session.begin_nested()
+    for event, contexts in events.items():
+        for subject in subjects:
+            for context in contexts:
+                notify_event(session, event, subject, **context)
+    singly = _stored(session)
+    one_by_one.rollback()
+    session.info.clear()  # no facts remembered from the first way
+
+    for event, contexts in events.items():
+        notify_each(session, event, [(s, c) for s in subjects for c in contexts])
+    at_once = _stored(session)
+
+    assert at_once == singly
+    notes, outbox = at_once
+    deliveries = {(user, kind, delivery) for user, kind, _, _, _, delivery, _ in notes}
+    assert (people.officer2.id, "deadline", "digest") in deliveries
+    assert (people.officer.id, "deadline", "immediate") in deliveries
+    assert (people.supervisor.id, "escalation", "immediate") in deliveries
+    # 2 requirements × (2 shares + 1 level) reach the unit's hook; the commission's hook
+    # hears of the 2 escalations only.
+    assert sum(1 for channel, *_ in outbox if channel == "webhook") == 6 + 2

@@ -179,7 +179,7 @@ def _evaluate(
     opened = reconcile.open_new(conn, rule, row, now)
     result.opened[rule.id] = len(opened)
     room = 1000 - len(result.new_flags)
-    result.new_flags += [(rule.id, requirement_id) for _, requirement_id in opened[:room]]
+    result.new_flags += [(rule.id, requirement_id) for _, requirement_id, _ in opened[:room]]
     if notify:
         started = perf_counter()
         reconcile.notify(session, rule, row, ctx, opened)

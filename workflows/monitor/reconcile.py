@@ -24,7 +24,7 @@ from sqlalchemy.types import JSON
 
 from db.models.monitor import Flag, MonitorRule
 from workflows.monitor.registry import Context, Rule
-from workflows.notifications import notify_event
+from workflows.notifications import notify_each
 
 _FLAGS = cast(Table, Flag.__table__)
 HITS = Table(
@@ -72,7 +72,8 @@ def resolve(conn: Connection, rule: Rule, ctx: Context, now: datetime) -> int:
 
 
 def open_new(conn: Connection, rule: Rule, row: MonitorRule, now: datetime) -> list[Any]:
-    """Open a flag for every hit without an active one; (flag id, requirement id) of each."""
+    """Open a flag for every hit without an active one; (flag id, requirement id, facts)
+    of each."""
     flag = _FLAGS
     active = exists().where(
         flag.c.requirement_id == HITS.c.requirement_id,
@@ -89,20 +90,22 @@ def open_new(conn: Connection, rule: Rule, row: MonitorRule, now: datetime) -> l
     ).where(~active)
     columns = ["requirement_id", "rule_id", "severity", "status", "facts", "opened_at"]
     inserted = conn.execute(
-        insert(flag).from_select(columns, new).returning(flag.c.id, flag.c.requirement_id)
+        insert(flag)
+        .from_select(columns, new)
+        .returning(flag.c.id, flag.c.requirement_id, flag.c.facts)
     )
     return list(inserted)
 
 
 def notify(session: Session, rule: Rule, row: MonitorRule, ctx: Context, opened: list[Any]) -> None:
+    """Tell of the flags just opened, all in one go (a pass may open hundreds)."""
     extra = {"share": ctx.params["share"]} if rule.event == "deadline.approaching" else {}
-    for flag_id, requirement_id in opened:
-        notify_event(
-            session,
-            rule.event,
-            ("requirement", requirement_id),
-            rule=rule.id,
-            severity=row.severity,
-            flag=flag_id,
-            **extra,
-        )
+    common = {"rule": rule.id, "severity": row.severity, **extra}
+    notify_each(
+        session,
+        rule.event,
+        [
+            (("requirement", requirement_id), {**common, "flag": flag_id, "facts": facts})
+            for flag_id, requirement_id, facts in opened
+        ],
+    )
