@@ -1,4 +1,5 @@
-"""One monitor pass: prepare what rules share, then let each enabled rule reconcile its flags.
+"""One monitor pass: prepare what rules share, collect each enabled rule's hits, then reconcile
+the flags of all of them at once.
 
 A pass is one transaction. On PostgreSQL it runs only if no other pass does (a try-lock:
 another scheduler process skips rather than waits) and claims the rules' rows with
@@ -100,12 +101,9 @@ def run_in_session(
     if incremental:
         result.changed, since = gather_changes(session, incremental, now, touched)
     result.seconds["(prepare)"] = perf_counter() - started
+    _reconcile(session, rules, rows, whole, since, now, result, notify)
     for row in rows:
-        started = perf_counter()
-        watermark = None if whole[row.id] else since
-        _evaluate(session, rules[row.id], row, now, watermark, result, notify)
         row.changes_seen_until, row.evaluated_at, row.full_pass_needed = wall, now, False
-        result.seconds[row.id] = perf_counter() - started
     session.flush()
     _restore(session)
     return result
@@ -157,36 +155,63 @@ def _claim(
     return rows
 
 
-def _evaluate(
+def _reconcile(
     session: Session,
-    rule: Rule,
-    row: MonitorRule,
-    now: datetime,
+    rules: dict[str, Rule],
+    rows: list[MonitorRule],
+    whole: dict[str, bool],
     since: datetime | None,
+    now: datetime,
     result: PassResult,
     notify: bool,
 ) -> None:
-    ctx = make_context(session, rule, row, now, since)
+    """Collect every rule's hits, then resolve and open flags for all of them at once."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
+    few = _planner(conn)
+    reconcile.start(conn)
+    looked = []
+    for row in rows:
+        started = perf_counter()
+        rule = rules[row.id]
+        ctx = make_context(session, rule, row, now, None if whole[row.id] else since)
+        few(ctx.changed is not None)
+        reconcile.collect_hits(conn, rule, ctx)
+        looked.append((rule, ctx))
+        if ctx.changed is None:
+            result.full.append(rule.id)
+        result.seconds[row.id] = perf_counter() - started
+    started = perf_counter()
+    resolved = reconcile.resolve(conn, looked, now, few)
+    result.seconds["(resolve)"] = perf_counter() - started
+    started = perf_counter()
+    few(all(ctx.changed is not None for _, ctx in looked))
+    opened = reconcile.open_new(conn, now)
+    result.seconds["(open)"] = perf_counter() - started
+    started = perf_counter()
+    for (rule, ctx), row in zip(looked, rows, strict=True):
+        mine = opened.get(rule.id, [])
+        result.resolved[rule.id], result.opened[rule.id] = resolved[rule.id], len(mine)
+        room = 1000 - len(result.new_flags)
+        result.new_flags += [(rule.id, requirement_id) for _, requirement_id, _ in mine[:room]]
+        if notify and mine:
+            reconcile.notify(session, rule, row, ctx, mine)
+    if notify:
+        result.seconds["(notify)"] = perf_counter() - started
+
+
+def _planner(conn: Any) -> reconcile.Planner:
+    """A switch between plans for a few changed rows and plans for every row."""
+    if conn.dialect.name != "postgresql":
+        return lambda few: None
+
+    def few_rows(few: bool) -> None:
         # An incremental pass reaches a few thousand changed rows through indexes; the
         # planner, misled by tables filled moments ago, would hash a million instead.
-        few = "off" if since is not None else "on"
-        conn.exec_driver_sql(f"SET LOCAL enable_hashjoin = {few}")
-        conn.exec_driver_sql(f"SET LOCAL enable_mergejoin = {few}")
-    reconcile.collect_hits(conn, rule, ctx)
-    result.resolved[rule.id] = reconcile.resolve(conn, rule, ctx, now)
-    opened = reconcile.open_new(conn, rule, row, now)
-    result.opened[rule.id] = len(opened)
-    room = 1000 - len(result.new_flags)
-    result.new_flags += [(rule.id, requirement_id) for _, requirement_id, _ in opened[:room]]
-    if notify:
-        started = perf_counter()
-        reconcile.notify(session, rule, row, ctx, opened)
-        spent = perf_counter() - started
-        result.seconds["(notify)"] = result.seconds.get("(notify)", 0.0) + spent
-    if since is None:
-        result.full.append(rule.id)
+        setting = "off" if few else "on"
+        conn.exec_driver_sql(f"SET LOCAL enable_hashjoin = {setting}")
+        conn.exec_driver_sql(f"SET LOCAL enable_mergejoin = {setting}")
+
+    return few_rows
 
 
 def rule_statement(session: Session, rule_id: str, now: datetime) -> Select[Any]:

@@ -1,8 +1,12 @@
-"""One rule's evaluation: its hits go into a temporary table once; flags no longer hit are
-resolved and new hits open flags — each one set-based statement over the rule's scope."""
+"""A pass's reconciliation: every rule's hits go into one temporary table; then the flags no
+longer hit are resolved and new hits open flags — set-based statements over all the rules
+at once, not one round of them per rule (an incremental pass would otherwise pay for
+seventeen scans of the same changed requirements)."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -10,7 +14,9 @@ from sqlalchemy import (
     Column,
     Integer,
     MetaData,
+    String,
     Table,
+    and_,
     exists,
     func,
     insert,
@@ -27,39 +33,81 @@ from workflows.monitor.registry import Context, Rule
 from workflows.notifications import notify_each
 
 _FLAGS = cast(Table, Flag.__table__)
+_RULES = cast(Table, MonitorRule.__table__)
 HITS = Table(
     "monitor_hit",
     MetaData(),
+    Column("rule_id", String(32), primary_key=True),
     Column("requirement_id", Integer, primary_key=True),
     Column("facts", JSON),
     prefixes=["TEMPORARY"],
 )
 _CREATE_HITS = {
-    "postgresql": "CREATE TEMPORARY TABLE IF NOT EXISTS monitor_hit "
-    "(requirement_id integer PRIMARY KEY, facts json) ON COMMIT DROP",
-    "sqlite": "CREATE TEMPORARY TABLE IF NOT EXISTS monitor_hit "
-    "(requirement_id integer PRIMARY KEY, facts text)",
+    "postgresql": "CREATE TEMPORARY TABLE IF NOT EXISTS monitor_hit (rule_id varchar(32), "
+    "requirement_id integer, facts json, PRIMARY KEY (rule_id, requirement_id)) ON COMMIT DROP",
+    "sqlite": "CREATE TEMPORARY TABLE IF NOT EXISTS monitor_hit (rule_id varchar(32), "
+    "requirement_id integer, facts text, PRIMARY KEY (rule_id, requirement_id))",
 }
+Planner = Callable[[bool], None]
+
+
+def start(conn: Connection) -> None:
+    """An empty hits table for this pass."""
+    conn.exec_driver_sql(_CREATE_HITS[conn.dialect.name])
+    conn.execute(HITS.delete())
 
 
 def collect_hits(conn: Connection, rule: Rule, ctx: Context) -> None:
-    """Replace the temporary table's rows with the rule's hits."""
-    conn.exec_driver_sql(_CREATE_HITS[conn.dialect.name])
-    conn.execute(HITS.delete())
-    conn.execute(insert(HITS).from_select(["requirement_id", "facts"], rule.query(ctx)))
+    """Add the rule's hits to the pass's hits table."""
+    found = rule.query(ctx).subquery("found")
+    rows = select(literal(rule.id, String), found.c.requirement_id, found.c.facts)
+    conn.execute(insert(HITS).from_select(["rule_id", "requirement_id", "facts"], rows))
 
 
-def resolve(conn: Connection, rule: Rule, ctx: Context, now: datetime) -> int:
-    """Resolve the rule's active flags in scope that are no longer hit (a dismissed flag
-    stays dismissed, with its resolution time)."""
+def resolve(
+    conn: Connection, looked: Sequence[tuple[Rule, Context]], now: datetime, few: Planner
+) -> Counter[str]:
+    """Resolve the active flags the rules ``looked`` at that are no longer hit (a dismissed
+    flag stays dismissed, with its resolution time); how many, by rule.
+
+    One statement for the rules that looked at every requirement, one for those that
+    looked at this pass's changed requirements, and one for each rule with a narrower
+    scope of its own. ``few(True)`` tunes the planner for a few changed rows.
+    """
+    whole = [rule.id for rule, ctx in looked if ctx.changed is None]
+    common = [(rule, ctx) for rule, ctx in looked if ctx.changed is not None and _common(rule)]
+    own = [(rule, ctx) for rule, ctx in looked if ctx.changed is not None and not _common(rule)]
+    done: Counter[str] = Counter()
+    if whole:
+        few(False)
+        done += _resolve(conn, whole, None, now)
+    if common or own:
+        few(True)
+    if common:
+        done += _resolve(conn, [rule.id for rule, _ in common], common[0][1].scope, now)
+    for rule, ctx in own:
+        done += _resolve(conn, [rule.id], ctx.scope, now)
+    return done
+
+
+def _common(rule: Rule) -> bool:
+    """Whether an incremental pass of ``rule`` looks at exactly the changed requirements."""
+    return rule.narrow is None and not rule.reads_evidence_summary
+
+
+def _resolve(
+    conn: Connection, rule_ids: list[str], scope: Callable[[Any], Any] | None, now: datetime
+) -> Counter[str]:
     flag, stale = _FLAGS, aliased(_FLAGS, name="stale")
     gone = select(stale.c.id).where(
-        stale.c.rule_id == rule.id,
+        stale.c.rule_id.in_(rule_ids),
         stale.c.resolved_at.is_(None),
-        ~exists().where(HITS.c.requirement_id == stale.c.requirement_id),
+        ~exists().where(
+            HITS.c.rule_id == stale.c.rule_id, HITS.c.requirement_id == stale.c.requirement_id
+        ),
     )
-    if ctx.changed is not None:  # from the few changed rows to their flags, not the reverse
-        gone = gone.where(ctx.scope(stale.c.requirement_id))
+    if scope is not None:  # from the few changed rows to their flags, not the reverse
+        gone = gone.where(scope(stale.c.requirement_id))
     done = conn.execute(
         update(flag)
         .where(flag.c.id.in_(gone))
@@ -67,38 +115,46 @@ def resolve(conn: Connection, rule: Rule, ctx: Context, now: datetime) -> int:
             resolved_at=now,
             status=func.coalesce(func.nullif(flag.c.status, literal("open")), literal("resolved")),
         )
+        .returning(flag.c.rule_id)
     )
-    return int(done.rowcount or 0)
+    return Counter(rule_id for (rule_id,) in done)
 
 
-def open_new(conn: Connection, rule: Rule, row: MonitorRule, now: datetime) -> list[Any]:
-    """Open a flag for every hit without an active one; (flag id, requirement id, facts)
-    of each."""
+def open_new(conn: Connection, now: datetime) -> dict[str, list[Any]]:
+    """Open a flag for every hit without an active one, with its rule's severity;
+    (flag id, requirement id, facts) of each, by rule."""
     flag = _FLAGS
     active = exists().where(
         flag.c.requirement_id == HITS.c.requirement_id,
-        flag.c.rule_id == rule.id,
+        flag.c.rule_id == HITS.c.rule_id,
         flag.c.resolved_at.is_(None),
     )
-    new = select(
-        HITS.c.requirement_id,
-        literal(rule.id),
-        literal(row.severity),
-        literal("open"),
-        HITS.c.facts,
-        literal(now, Flag.opened_at.type),
-    ).where(~active)
+    new = (
+        select(
+            HITS.c.requirement_id,
+            HITS.c.rule_id,
+            _RULES.c.severity,
+            literal("open"),
+            HITS.c.facts,
+            literal(now, Flag.opened_at.type),
+        )
+        .join_from(HITS, _RULES, and_(_RULES.c.id == HITS.c.rule_id))
+        .where(~active)
+    )
     columns = ["requirement_id", "rule_id", "severity", "status", "facts", "opened_at"]
     inserted = conn.execute(
         insert(flag)
         .from_select(columns, new)
-        .returning(flag.c.id, flag.c.requirement_id, flag.c.facts)
+        .returning(flag.c.id, flag.c.requirement_id, flag.c.facts, flag.c.rule_id)
     )
-    return list(inserted)
+    opened: dict[str, list[Any]] = defaultdict(list)
+    for flag_id, requirement_id, facts, rule_id in inserted:
+        opened[rule_id].append((flag_id, requirement_id, facts))
+    return opened
 
 
 def notify(session: Session, rule: Rule, row: MonitorRule, ctx: Context, opened: list[Any]) -> None:
-    """Tell of the flags just opened, all in one go (a pass may open hundreds)."""
+    """Tell of the rule's flags just opened, all in one go (a pass may open hundreds)."""
     extra = {"share": ctx.params["share"]} if rule.event == "deadline.approaching" else {}
     common = {"rule": rule.id, "severity": row.severity, **extra}
     notify_each(
