@@ -170,7 +170,7 @@ def format_report(out: dict[str, Any]) -> str:
     notify = out["incremental_rules"].get("(notify)", 0.0)
     lines.append(
         f"  of the incremental pass, {notify:.2f} s were spent queueing notifications "
-        "(notify_event, once per new flag)"
+        "(notify_each: one batch per rule)"
     )
     lines.append("")
     lines.append("seconds per rule, full pass | incremental pass ((…): parts of the pass):")

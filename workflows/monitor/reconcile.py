@@ -70,29 +70,25 @@ def resolve(
     """Resolve the active flags the rules ``looked`` at that are no longer hit (a dismissed
     flag stays dismissed, with its resolution time); how many, by rule.
 
-    One statement for the rules that looked at every requirement, one for those that
-    looked at this pass's changed requirements, and one for each rule with a narrower
-    scope of its own. ``few(True)`` tunes the planner for a few changed rows.
+    One statement for the rules that looked at every requirement, and one for each group of
+    rules that looked at the same changed requirements (most look at all of them; the
+    evidence rules leave out those whose summary waits; a rule may narrow its own).
+    ``few(True)`` tunes the planner for a few changed rows.
     """
     whole = [rule.id for rule, ctx in looked if ctx.changed is None]
-    common = [(rule, ctx) for rule, ctx in looked if ctx.changed is not None and _common(rule)]
-    own = [(rule, ctx) for rule, ctx in looked if ctx.changed is not None and not _common(rule)]
+    alike: dict[Any, list[tuple[Rule, Context]]] = defaultdict(list)
+    for rule, ctx in looked:
+        if ctx.changed is not None:
+            alike[(rule.narrow, rule.reads_evidence_summary)].append((rule, ctx))
     done: Counter[str] = Counter()
     if whole:
         few(False)
         done += _resolve(conn, whole, None, now)
-    if common or own:
+    if alike:
         few(True)
-    if common:
-        done += _resolve(conn, [rule.id for rule, _ in common], common[0][1].scope, now)
-    for rule, ctx in own:
-        done += _resolve(conn, [rule.id], ctx.scope, now)
+    for group in alike.values():
+        done += _resolve(conn, [rule.id for rule, _ in group], group[0][1].scope, now)
     return done
-
-
-def _common(rule: Rule) -> bool:
-    """Whether an incremental pass of ``rule`` looks at exactly the changed requirements."""
-    return rule.narrow is None and not rule.reads_evidence_summary
 
 
 def _resolve(
