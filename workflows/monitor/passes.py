@@ -185,12 +185,12 @@ def _reconcile(
     result.seconds["(resolve)"] = perf_counter() - started
     started = perf_counter()
     few(all(ctx.changed is not None for _, ctx in looked))
-    opened = reconcile.open_new(conn, now)
+    counts, opened = reconcile.open_new(conn, now, told=notify)
     result.seconds["(open)"] = perf_counter() - started
     started = perf_counter()
     for (rule, ctx), row in zip(looked, rows, strict=True):
         mine = opened.get(rule.id, [])
-        result.resolved[rule.id], result.opened[rule.id] = resolved[rule.id], len(mine)
+        result.resolved[rule.id], result.opened[rule.id] = resolved[rule.id], counts[rule.id]
         room = 1000 - len(result.new_flags)
         result.new_flags += [(rule.id, requirement_id) for _, requirement_id, _ in mine[:room]]
         if notify and mine:

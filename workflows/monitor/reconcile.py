@@ -16,7 +16,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    and_,
     exists,
     func,
     insert,
@@ -116,9 +115,13 @@ def _resolve(
     return Counter(rule_id for (rule_id,) in done)
 
 
-def open_new(conn: Connection, now: datetime) -> dict[str, list[Any]]:
-    """Open a flag for every hit without an active one, with its rule's severity;
-    (flag id, requirement id, facts) of each, by rule."""
+def open_new(
+    conn: Connection, now: datetime, *, told: bool
+) -> tuple[Counter[str], dict[str, list[Any]]]:
+    """Open a flag for every hit without an active one, with its rule's severity; return
+    how many by rule, and by rule the (flag id, requirement id, facts) of each when they are
+    to be told — else of the first thousand only, without their facts (a first pass over
+    old data opens hundreds of thousands)."""
     flag = _FLAGS
     active = exists().where(
         flag.c.requirement_id == HITS.c.requirement_id,
@@ -134,19 +137,23 @@ def open_new(conn: Connection, now: datetime) -> dict[str, list[Any]]:
             HITS.c.facts,
             literal(now, Flag.opened_at.type),
         )
-        .join_from(HITS, _RULES, and_(_RULES.c.id == HITS.c.rule_id))
+        .join_from(HITS, _RULES, _RULES.c.id == HITS.c.rule_id)
         .where(~active)
     )
     columns = ["requirement_id", "rule_id", "severity", "status", "facts", "opened_at"]
+    returned = [flag.c.rule_id, flag.c.requirement_id, flag.c.id]
     inserted = conn.execute(
         insert(flag)
         .from_select(columns, new)
-        .returning(flag.c.id, flag.c.requirement_id, flag.c.facts, flag.c.rule_id)
+        .returning(*returned, *([flag.c.facts] if told else []))
     )
+    counts: Counter[str] = Counter()
     opened: dict[str, list[Any]] = defaultdict(list)
-    for flag_id, requirement_id, facts, rule_id in inserted:
-        opened[rule_id].append((flag_id, requirement_id, facts))
-    return opened
+    for seen, (rule_id, requirement_id, flag_id, *facts) in enumerate(inserted):
+        counts[rule_id] += 1
+        if told or seen < 1000:
+            opened[rule_id].append((flag_id, requirement_id, facts[0] if facts else None))
+    return counts, opened
 
 
 def notify(session: Session, rule: Rule, row: MonitorRule, ctx: Context, opened: list[Any]) -> None:
