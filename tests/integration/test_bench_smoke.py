@@ -70,3 +70,30 @@ def test_the_bench_times_the_real_verbs_and_their_audit(tmp_path):
             assert verify_chain(s)[1] is None
     finally:
         engine.dispose()
+
+
+def test_the_monitor_bench_fills_a_kept_database_once_and_times_it_again():
+    """``--keep``: the first run generates the data, the second only times the passes, and
+    the database outlives both (dropped here)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+    from tests.conftest import PG_ADMIN_URL
+    from workflows import bench_monitor
+
+    name = f"remtrack_test_keep_{uuid.uuid4().hex[:8]}"
+    try:
+        first = bench_monitor.run(PG_ADMIN_URL, 1000, 150, keep=name)
+        second = bench_monitor.run(PG_ADMIN_URL, 1000, 150, keep=name)
+    finally:
+        admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    steps = [[label for label, *_ in out["rows"]] for out in (first, second)]
+    assert steps[0][0].startswith("generate data") and len(steps[0]) == 7
+    assert steps[1] == steps[0][4:]  # full pass, change, incremental pass
+    assert second["incremental"] > 0 and second["full"] > 0
+    assert "incremental pass" in bench_monitor.format_report(second)
