@@ -37,69 +37,30 @@ def _cached(session: Session, key: tuple[Any, ...]) -> dict[Any, Any]:
 
 
 _UNIT, _SUPERVISOR = _BODY.alias("unit"), _BODY.alias("supervisor")
-
-
-def _any_hook(unit: Any, supervisor: Any) -> Any:
-    """Whether either body has an active webhook: most have none, and then queuing the news
-    needs no webhook query of its own."""
-    return (
-        select(func.count())
-        .select_from(_HOOK)
-        .where(
-            _HOOK.c.active.is_(True), or_(_HOOK.c.body_id == unit, _HOOK.c.body_id == supervisor)
-        )
-        .scalar_subquery()
-    )
-
-
-_HOOKS = _any_hook(bindparam("unit"), bindparam("supervisor"))
-#: Built once: it runs for every event on a requirement.
-_NAMES = (
-    select(_CONCLUSION.c.number, _CONCLUSION.c.title, _UNIT.c.name, _SUPERVISOR.c.name, _HOOKS)
-    .select_from(
-        _CONCLUSION.join(_UNIT, _UNIT.c.id == bindparam("unit")).join(
-            _SUPERVISOR, _SUPERVISOR.c.id == bindparam("supervisor")
-        )
-    )
-    .where(_CONCLUSION.c.id == bindparam("conclusion"))
-)
-
-
-def _names(session: Session, req: Requirement) -> dict[str, Any]:
-    """Conclusion number and title, both bodies' names: one query per requirement."""
-    found = _cached(session, ("requirement", req.id))
-    if not found:
-        params = {
-            "conclusion": req.conclusion_id,
-            "unit": req.responsible_body_id,
-            "supervisor": req.supervising_body_id,
-        }
-        session.flush()
-        row = session.connection().execute(_NAMES, params).one()
-        _remember(session, req.id, row)
-    return dict(found)
-
-
-def _remember(session: Session, requirement_id: int, row: Any) -> None:
-    _cached(session, ("requirement", requirement_id)).update(
-        conclusion_number=row[0],
-        conclusion_title=row[1],
-        responsible_body=row[2],
-        supervising_body=row[3],
-    )
-    _cached(session, ("webhooks", requirement_id))["any"] = bool(row[4])
-
-
 _REQUIREMENT = cast(Table, Requirement.__table__)
-#: :data:`_NAMES` for many requirements at once.
-_MANY_NAMES = (
+#: Whether either body has an active webhook: most have none, and then queuing the news
+#: needs no webhook query of its own.
+_HOOKS = (
+    select(func.count())
+    .select_from(_HOOK)
+    .where(
+        _HOOK.c.active.is_(True),
+        or_(
+            _HOOK.c.body_id == _REQUIREMENT.c.responsible_body_id,
+            _HOOK.c.body_id == _REQUIREMENT.c.supervising_body_id,
+        ),
+    )
+    .scalar_subquery()
+)
+#: Built once: it runs for every event on a requirement (or once for many, see prefetch).
+_NAMES = (
     select(
+        _REQUIREMENT.c.id,
         _CONCLUSION.c.number,
         _CONCLUSION.c.title,
         _UNIT.c.name,
         _SUPERVISOR.c.name,
-        _any_hook(_REQUIREMENT.c.responsible_body_id, _REQUIREMENT.c.supervising_body_id),
-        _REQUIREMENT.c.id,
+        _HOOKS,
     )
     .select_from(
         _REQUIREMENT.join(_CONCLUSION, _CONCLUSION.c.id == _REQUIREMENT.c.conclusion_id)
@@ -108,6 +69,27 @@ _MANY_NAMES = (
     )
     .where(_REQUIREMENT.c.id.in_(bindparam("ids", expanding=True)))
 )
+
+
+def _names(session: Session, req: Requirement) -> dict[str, Any]:
+    """Conclusion number and title, both bodies' names: one query per requirement."""
+    found = _cached(session, ("requirement", req.id))
+    if not found:
+        session.flush()
+        _read_names(session, [req.id])
+    return dict(found)
+
+
+def _read_names(session: Session, ids: list[int]) -> None:
+    """Remember the names of the requirements ``ids`` (flushed) for this session."""
+    for row in session.connection().execute(_NAMES, {"ids": ids}):
+        _cached(session, ("requirement", row[0])).update(
+            conclusion_number=row[1],
+            conclusion_title=row[2],
+            responsible_body=row[3],
+            supervising_body=row[4],
+        )
+        _cached(session, ("webhooks", row[0]))["any"] = bool(row[5])
 
 
 def prefetch(session: Session, subjects: Sequence[tuple[str, int]]) -> list[Requirement]:
@@ -119,8 +101,7 @@ def prefetch(session: Session, subjects: Sequence[tuple[str, int]]) -> list[Requ
         return []
     session.flush()
     loaded = list(session.scalars(select(Requirement).where(Requirement.id.in_(ids))))
-    for row in session.connection().execute(_MANY_NAMES, {"ids": ids}):
-        _remember(session, row[5], row)
+    _read_names(session, ids)
     return loaded
 
 

@@ -267,7 +267,9 @@ def _act(factory: sessionmaker[Session], verb: Verb, actor: User, requirement_id
         return time.perf_counter() - t0
 
 
-def _verbs(factory: sessionmaker[Session], verb: Verb, actor: User, ids: list[int]) -> list[Any]:
+def _verbs(
+    factory: sessionmaker[Session], verb: Verb, actor: User, ids: list[int]
+) -> list[Callable[[], float]]:
     """One timed call of ``verb`` per requirement, to be run by the caller."""
     return [functools.partial(_act, factory, verb, actor, requirement_id) for requirement_id in ids]
 
