@@ -20,6 +20,7 @@ from db.base import utcnow
 from db.models import ProgressReport, Requirement, User
 from workflows import evidence_store, verification
 from workflows import requirements as verbs
+from workflows.calendar import working_days_between
 from workflows.conclusions import VIETNAM, ConclusionInput, RequirementInput, issue_conclusion
 from workflows.inputs import EvidenceInput, ReportInput
 from workflows.monitor import PassResult
@@ -92,6 +93,16 @@ class _Demo:
         verification.verify_requirement(
             self.session, self.supervisor, req.id, decision, reason=reason
         )
+
+    def working_days_back(self, working_days: int) -> int:
+        """How many calendar days back from today span ``working_days`` working days (so a
+        planted case trips its rule whatever the weekday or holiday the demo is loaded on)."""
+        days = working_days
+        while working_days_between(self.session, self.today - timedelta(days=days), self.today) < (
+            working_days
+        ):
+            days += 1
+        return days
 
     def move(self, reqs: list[Requirement], **days_ago: int) -> None:
         """Set requirement timestamps (and their reports', for ``last_report_at``) back."""
@@ -171,7 +182,7 @@ def _plant(demo: _Demo) -> None:
         amount=800_000_000,
     )
     demo.report(slow, "Đã giao phòng Quản lý đô thị rà soát quy trình.", 10)
-    demo.move([slow], last_report_at=40)
+    demo.move([slow], last_report_at=demo.working_days_back(28))
     old_file = demo.file("quy-che-cu.pdf", None, issued - timedelta(days=20))
     demo.submit(rules, "Đã ban hành quy chế chi tiêu nội bộ mới.", old_file)
     demo.verify(rules, "implemented")
@@ -182,7 +193,7 @@ def _plant(demo: _Demo) -> None:
         )
         verification.decide_extension(demo.session, demo.supervisor, extended.id, True)
     demo.submit(bare, "Đã hoàn thành việc khắc phục theo kết luận.")
-    demo.move([bare], submitted_at=15)
+    demo.move([bare], submitted_at=demo.working_days_back(15))
     demo.report(recycler, "Đã gửi hồ sơ sang cơ quan điều tra.", 50, receipt)
     demo.report(copier, BOILERPLATE.replace("nghiêm túc", "kịp thời"), 40)
     demo.submit(
