@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
-from db.models.remediation import Requirement
+from db.models.remediation import Requirement, Verification
 
 CALENDAR_KINDS = ("off", "working")
 RULE_KINDS = ("slow", "formal")
@@ -100,7 +100,15 @@ class Flag(Base):
             postgresql_where=text("resolved_at IS NULL"),
             sqlite_where=text("resolved_at IS NULL"),
         ),
-        Index("ix_flag_rule_status", "rule_id", "status"),
+        # Active flags only: resolving a flag then writes one index entry fewer (a pass
+        # resolves thousands), and a whole pass finds a rule's active flags in it.
+        Index(
+            "ix_flag_active_rule_status",
+            "rule_id",
+            "status",
+            postgresql_where=text("resolved_at IS NULL"),
+            sqlite_where=text("resolved_at IS NULL"),
+        ),
         Index("ix_flag_status_opened_at", "status", "opened_at"),
     )
 
@@ -151,11 +159,32 @@ class ReportAnchor(Base):
     anchor: Mapped[int] = mapped_column(BigInteger)
 
 
+def _partial(condition: str) -> dict[str, Any]:
+    """The keyword arguments of an index over only the rows meeting ``condition``."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
+
 class EvidenceSummary(Base):
     """What a requirement's evidence shows, kept up to date by the monitor as evidence
-    arrives (evidence never changes), so its rules read one row per requirement."""
+    arrives (evidence never changes), so its rules read one row per requirement.
+
+    The partial indexes hold the few rows a rule hits (a recycled file, a document dated
+    before the conclusion): a pass over every requirement reads those, not a million.
+    """
 
     __tablename__ = "evidence_summary"
+    __table_args__ = (
+        Index(
+            "ix_evidence_summary_recycled",
+            "requirement_id",
+            **_partial("recycled_evidence_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_evidence_summary_predates",
+            "predates_issue_days",
+            **_partial("predates_issue_days > 0"),
+        ),
+    )
 
     requirement_id: Mapped[int] = mapped_column(ForeignKey("requirement.id"), primary_key=True)
     evidence_count: Mapped[int]
@@ -163,6 +192,9 @@ class EvidenceSummary(Base):
     cited_count: Mapped[int]
     earliest_doc_date: Mapped[date | None]
     earliest_evidence_id: Mapped[int | None]
+    #: How many days the earliest document is dated before the conclusion was issued
+    #: (negative: after it). A conclusion's issue date never changes once issued.
+    predates_issue_days: Mapped[int | None]
     #: The first file already given earlier for another requirement, and that requirement;
     #: ``foreign_*`` the same, counting only requirements of other conclusions.
     recycled_evidence_id: Mapped[int | None]
@@ -175,3 +207,19 @@ class EvidenceSummary(Base):
 
 # The incremental pass asks "which requirements changed since the watermark" on every pass.
 Index("ix_requirement_updated_at", Requirement.updated_at)
+# The recurrence rule looks up a conclusion's closed requirements of a category, from the
+# index alone (a whole pass reads it instead of the table).
+Index(
+    "ix_requirement_closed_kind",
+    Requirement.conclusion_id,
+    Requirement.category,
+    postgresql_include=["closed_at", "id"],
+    **_partial("status = 'closed'"),
+)
+# The formal-only rule reads the few such rejections, not every verification.
+Index(
+    "ix_verification_formal_only",
+    Verification.requirement_id,
+    Verification.id,
+    **_partial("decision = 'formal_only'"),
+)

@@ -14,8 +14,9 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from db.models import Evidence, ProgressReport, Requirement
+from db.models import Conclusion, Evidence, ProgressReport, Requirement
 from db.models.monitor import EvidenceSummary
+from workflows.monitor.sql import days_between
 
 LATE_WINDOW = 10_000
 _SUMMARY = cast(Table, EvidenceSummary.__table__)
@@ -54,14 +55,18 @@ def _redo(session: Session, ids: list[int]) -> None:
             func.count(E.id),
             func.sum(cited),
             func.min(E.doc_date),
+            days_between(Conclusion.issue_date, func.min(E.doc_date)),
             func.max(E.id),
         )
         .join(E, E.report_id == P.id)
+        .join(Requirement, Requirement.id == P.requirement_id)
+        .join(Conclusion, Conclusion.id == Requirement.conclusion_id)
         .where(P.requirement_id.in_(ids))
-        .group_by(P.requirement_id)
+        .group_by(P.requirement_id, Conclusion.issue_date)
     )
     columns = ["requirement_id", "evidence_count", "cited_count", "earliest_doc_date"]
-    conn.execute(insert(_SUMMARY).from_select([*columns, "last_evidence_id"], counts))
+    columns += ["predates_issue_days", "last_evidence_id"]
+    conn.execute(insert(_SUMMARY).from_select(columns, counts))
     mine = _SUMMARY.c.requirement_id.in_(ids)
     conn.execute(
         update(_SUMMARY)

@@ -16,10 +16,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    and_,
     exists,
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -33,19 +35,21 @@ from workflows.notifications import notify_each
 
 _FLAGS = cast(Table, Flag.__table__)
 _RULES = cast(Table, MonitorRule.__table__)
+#: Keyed in the order of the flags' unique index, so that a whole pass merges the two
+#: without sorting hundreds of thousands of hits.
 HITS = Table(
     "monitor_hit",
     MetaData(),
-    Column("rule_id", String(32), primary_key=True),
     Column("requirement_id", Integer, primary_key=True),
+    Column("rule_id", String(32), primary_key=True),
     Column("facts", JSON),
     prefixes=["TEMPORARY"],
 )
 _CREATE_HITS = {
     "postgresql": "CREATE TEMPORARY TABLE IF NOT EXISTS monitor_hit (rule_id varchar(32), "
-    "requirement_id integer, facts json, PRIMARY KEY (rule_id, requirement_id)) ON COMMIT DROP",
+    "requirement_id integer, facts json, PRIMARY KEY (requirement_id, rule_id)) ON COMMIT DROP",
     "sqlite": "CREATE TEMPORARY TABLE IF NOT EXISTS monitor_hit (rule_id varchar(32), "
-    "requirement_id integer, facts text, PRIMARY KEY (rule_id, requirement_id))",
+    "requirement_id integer, facts text, PRIMARY KEY (requirement_id, rule_id))",
 }
 Planner = Callable[[bool], None]
 
@@ -63,16 +67,24 @@ def collect_hits(conn: Connection, rule: Rule, ctx: Context) -> None:
     conn.execute(insert(HITS).from_select(["rule_id", "requirement_id", "facts"], rows))
 
 
+def collected(conn: Connection, looked: Sequence[tuple[Rule, Context]]) -> None:
+    """Every rule's hits are in: after a rule looked at every requirement (hundreds of
+    thousands of hits), statistics for the planner that reconciles them."""
+    if conn.dialect.name == "postgresql" and any(ctx.changed is None for _, ctx in looked):
+        conn.exec_driver_sql("ANALYZE monitor_hit")
+
+
 def resolve(
     conn: Connection, looked: Sequence[tuple[Rule, Context]], now: datetime, few: Planner
 ) -> Counter[str]:
     """Resolve the active flags the rules ``looked`` at that are no longer hit (a dismissed
     flag stays dismissed, with its resolution time); how many, by rule.
 
-    One statement for the rules that looked at every requirement, and one for each group of
-    rules that looked at the same changed requirements (most look at all of them; the
-    evidence rules leave out those whose summary waits; a rule may narrow its own).
-    ``few(True)`` tunes the planner for a few changed rows.
+    One statement for the rules that looked at every requirement, and one for those that
+    looked at the pass's changed requirements: it reads their flags once, each rule's
+    only where the rule judged the row (the evidence rules leave out the requirements whose
+    summary waits; a rule may narrow its rows). ``few(True)`` tunes the planner for a few
+    changed rows.
     """
     whole = [rule.id for rule, ctx in looked if ctx.changed is None]
     alike: dict[Any, list[tuple[Rule, Context]]] = defaultdict(list)
@@ -82,30 +94,42 @@ def resolve(
     done: Counter[str] = Counter()
     if whole:
         few(False)
-        done += _resolve(conn, whole, None, now)
+        flag = _FLAGS
+        gone = and_(flag.c.rule_id.in_(whole), flag.c.resolved_at.is_(None), _unhit(flag))
+        done += _resolve(conn, gone, now)
     if alike:
         few(True)
-    for group in alike.values():
-        done += _resolve(conn, [rule.id for rule, _ in group], group[0][1].scope, now)
+        groups = [([rule.id for rule, _ in group], group[0][1]) for group in alike.values()]
+        done += _resolve(conn, _FLAGS.c.id.in_(_gone_among_changed(groups)), now)
     return done
 
 
-def _resolve(
-    conn: Connection, rule_ids: list[str], scope: Callable[[Any], Any] | None, now: datetime
-) -> Counter[str]:
-    flag, stale = _FLAGS, aliased(_FLAGS, name="stale")
-    gone = select(stale.c.id).where(
-        stale.c.rule_id.in_(rule_ids),
-        stale.c.resolved_at.is_(None),
-        ~exists().where(
-            HITS.c.rule_id == stale.c.rule_id, HITS.c.requirement_id == stale.c.requirement_id
-        ),
+def _gone_among_changed(groups: list[tuple[list[str], Context]]) -> Any:
+    """Active flags of the changed requirements with no hit in this pass, for each group
+    of rules only where its context judged the requirement (from the few changed rows to
+    their flags, not the reverse)."""
+    stale = aliased(_FLAGS, name="stale")
+    requirement = groups[0][1].requirement
+    judged = or_(*(and_(stale.c.rule_id.in_(ids), ctx.judged) for ids, ctx in groups))
+    return (
+        select(stale.c.id)
+        .join_from(requirement, stale, stale.c.requirement_id == requirement.id)
+        .where(stale.c.resolved_at.is_(None), judged, _unhit(stale))
     )
-    if scope is not None:  # from the few changed rows to their flags, not the reverse
-        gone = gone.where(scope(stale.c.requirement_id))
+
+
+def _unhit(stale: Any) -> Any:
+    return ~exists().where(
+        HITS.c.rule_id == stale.c.rule_id, HITS.c.requirement_id == stale.c.requirement_id
+    )
+
+
+def _resolve(conn: Connection, gone: Any, now: datetime) -> Counter[str]:
+    """Resolve the flags meeting ``gone``; how many, by rule."""
+    flag = _FLAGS
     done = conn.execute(
         update(flag)
-        .where(flag.c.id.in_(gone))
+        .where(gone)
         .values(
             resolved_at=now,
             status=func.coalesce(func.nullif(flag.c.status, literal("open")), literal("resolved")),

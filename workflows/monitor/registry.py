@@ -69,7 +69,14 @@ class Context:
     today: date
     today_ordinal: int
     params: dict[str, Any]
-    #: A filter on a requirement id column: the rows this pass looks at.
+    #: The requirements to judge, to select from in place of ``Requirement``: the table
+    #: itself, or in an incremental pass the pass's copy of the changed rows (a few
+    #: thousand, read from one small table instead of probed again by every rule).
+    requirement: Any
+    #: A condition on ``requirement`` every rule adds: which of those rows it may judge
+    #: now (not those whose evidence summary waits for a later pass, say).
+    judged: ColumnElement[bool]
+    #: A filter on another table's requirement id column: the rows this pass looks at.
     scope: Callable[[Any], ColumnElement[bool]]
     #: The instant before which a timestamp is at least ``n`` working days before today.
     cutoff: Callable[[int], datetime]
@@ -88,8 +95,9 @@ class Rule:
     params: dict[str, Param] = field(default_factory=dict)
     daily: bool = False
     #: Narrows an incremental pass to the changed requirements whose verdict can have
-    #: changed (a condition on ``requirement``, given the watermark).
-    narrow: Callable[[datetime], ColumnElement[bool]] | None = None
+    #: changed: a condition on the requirements judged (see ``Context.requirement``),
+    #: given the watermark.
+    narrow: Callable[[Any, datetime], ColumnElement[bool]] | None = None
     #: Reads ``evidence_summary``: requirements whose summary is not redone yet are left
     #: for a later pass rather than judged on old facts.
     reads_evidence_summary: bool = False

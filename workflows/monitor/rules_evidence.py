@@ -12,29 +12,31 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from db.models import Conclusion, Evidence, ProgressReport, Requirement
+from db.models import Conclusion, Evidence, ProgressReport
 from db.models.monitor import EvidenceSummary
 from workflows.i18n import _l
 from workflows.monitor.registry import Context, Param, Rule
-from workflows.monitor.sql import date_minus_days, facts
+from workflows.monitor.sql import facts
 
 CLAIMED = ("pending_verification", "closed")
-R, P, E, S = Requirement, ProgressReport, Evidence, EvidenceSummary
+P, E, S = ProgressReport, Evidence, EvidenceSummary
 
 
-def hit(facts_expr: Any) -> tuple[Any, Any]:
-    return R.id.label("requirement_id"), facts_expr.label("facts")
+def hit(requirement: Any, facts_expr: Any) -> tuple[Any, Any]:
+    """The two columns every rule returns: the requirement hit and the facts of the hit."""
+    return requirement.id.label("requirement_id"), facts_expr.label("facts")
 
 
 def _no_evidence_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     completion = (
         select(func.max(P.id)).where(P.requirement_id == R.id, P.is_completion).scalar_subquery()
     )
     return (
-        select(*hit(facts(report=completion)))
+        select(*hit(R, facts(report=completion)))
         .outerjoin(S, S.requirement_id == R.id)
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status.in_(CLAIMED),
             R.submitted_at.is_not(None),
             func.coalesce(S.evidence_count, 0) == 0,
@@ -43,48 +45,52 @@ def _no_evidence_query(ctx: Context) -> Select[Any]:
 
 
 def _recycled_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     foreign = ctx.params["ignore_same_conclusion"]
     evidence = S.foreign_recycled_evidence_id if foreign else S.recycled_evidence_id
     source = S.foreign_recycled_from_id if foreign else S.recycled_from_id
     return (
-        select(*hit(facts(evidence=E.id, filename=E.filename, other_requirement=source)))
+        select(*hit(R, facts(evidence=E.id, filename=E.filename, other_requirement=source)))
         .join(S, S.requirement_id == R.id)
         .join(E, E.id == evidence)
-        .where(ctx.scope(R.id), R.status != "withdrawn")
+        # Said outright (the join implies it) so a whole pass reads the partial index.
+        .where(ctx.judged, R.status != "withdrawn", S.recycled_evidence_id.is_not(None))
     )
 
 
 def _predates_query(ctx: Context) -> Select[Any]:
-    tolerance = ctx.params["tolerance_days"]
+    R = ctx.requirement
     return (
         select(
             *hit(
+                R,
                 facts(
                     evidence=E.id,
                     filename=E.filename,
                     doc_number=E.doc_number,
                     doc_date=E.doc_date,
                     issued_on=Conclusion.issue_date,
-                )
+                ),
             )
         )
         .join(S, S.requirement_id == R.id)
         .join(Conclusion, Conclusion.id == R.conclusion_id)
         .join(E, E.id == S.earliest_evidence_id)
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status != "withdrawn",
-            S.earliest_doc_date < date_minus_days(Conclusion.issue_date, tolerance),
+            S.predates_issue_days > ctx.params["tolerance_days"],
         )
     )
 
 
 def _no_document_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     return (
-        select(*hit(facts(status=R.status)))
+        select(*hit(R, facts(status=R.status)))
         .outerjoin(S, S.requirement_id == R.id)
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.category == "institutional",
             R.status.in_(CLAIMED),
             func.coalesce(S.cited_count, 0) == 0,

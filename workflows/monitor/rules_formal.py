@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, cast, func, or_, select, true
+from sqlalchemy import Integer, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from db.models import Conclusion, ProgressReport, Requirement, Verification
@@ -16,18 +16,18 @@ from db.models.remediation import CATEGORIES
 from workflows.i18n import _l
 from workflows.monitor.registry import Context, Param, Rule
 from workflows.monitor.rules_evidence import CLAIMED, hit
-from workflows.monitor.rules_slow import TERMINAL
+from workflows.monitor.rules_slow import OPEN, TERMINAL
 from workflows.monitor.sql import date_minus_days, day_alias, facts, vn_date
 
-R, P = Requirement, ProgressReport
+P = ProgressReport
 
 
 def _copied_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     threshold = ctx.params["threshold"]
-    # Driven from the few signatures above the threshold (copying is rare), and narrowed to
-    # the pass's scope only after, one lookup each: starting from the changed requirements'
-    # reports instead would read every one of them.
-    in_scope = true() if ctx.changed is None else R.id.in_(ctx.changed)
+    # Driven from the few signatures above the threshold (copying is rare), and joined to
+    # the requirements judged only after: starting from their reports instead would read
+    # every one of them.
     best = (
         select(
             P.requirement_id.label("rid"),
@@ -50,29 +50,31 @@ def _copied_query(ctx: Context) -> Select[Any]:
     return (
         select(
             *hit(
+                R,
                 facts(
                     report=chosen.report_id,
                     copied_report=chosen.similar_report_id,
                     copied_requirement=source.requirement_id,
                     similarity_percent=cast(func.round(best.c.similarity * 100), Integer),
-                )
+                ),
             )
         )
         .join(best, best.c.rid == R.id)
         .join(chosen, chosen.report_id == pick)
         .join(source, source.id == chosen.similar_report_id)
-        .where(in_scope, R.status != "withdrawn")
+        .where(ctx.judged, R.status != "withdrawn")
     )
 
 
 def _shortfall_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     needed = ctx.params["min_percent"]
     # A closure graded partial already says not everything was recovered.
     claimed = or_(R.status == "pending_verification", and_(R.status == "closed", R.grade == "full"))
     return select(
-        *hit(facts(recovered=R.recovered_amount, target=R.target_amount, percent_needed=needed))
+        *hit(R, facts(recovered=R.recovered_amount, target=R.target_amount, percent_needed=needed))
     ).where(
-        ctx.scope(R.id),
+        ctx.judged,
         R.category == "financial",
         claimed,
         R.target_amount.is_not(None),
@@ -81,6 +83,7 @@ def _shortfall_query(ctx: Context) -> Select[Any]:
 
 
 def _too_fast_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     start, done = day_alias("wd_start"), day_alias("wd_done")
     minimum = case(
         *((R.category == c, ctx.params["min_working_days"][c]) for c in CATEGORIES), else_=0
@@ -88,25 +91,27 @@ def _too_fast_query(ctx: Context) -> Select[Any]:
     days = done.ordinal - start.ordinal
     return (
         select(
-            *hit(facts(working_days=days, minimum=minimum, submitted_on=vn_date(R.submitted_at)))
+            *hit(R, facts(working_days=days, minimum=minimum, submitted_on=vn_date(R.submitted_at)))
         )
         .join(Conclusion, Conclusion.id == R.conclusion_id)
         .join(start, start.day == Conclusion.issue_date)
         .join(done, done.day == vn_date(R.submitted_at))
-        .where(ctx.scope(R.id), R.status.in_(CLAIMED), R.submitted_at.is_not(None), days < minimum)
+        .where(ctx.judged, R.status.in_(CLAIMED), R.submitted_at.is_not(None), days < minimum)
     )
 
 
 def _recurrence_query(ctx: Context) -> Select[Any]:
-    # Matched per (conclusion, category), not per requirement: far fewer rows to compare.
+    R = ctx.requirement
+    # Matched per (conclusion, category), not per requirement: far fewer rows to compare;
+    # the earlier closed requirement is read from the index of closed requirements.
     c1, c2, r2 = (
         aliased(Conclusion, name="c1"),
         aliased(Conclusion, name="c2"),
-        aliased(R, name="r2"),
+        aliased(Requirement, name="r2"),
     )
     open_kinds = (
         select(R.conclusion_id.label("cid"), R.category.label("category"))
-        .where(ctx.scope(R.id), R.status.not_in(TERMINAL))
+        .where(ctx.judged, R.status.in_(OPEN))
         .distinct()
         .subquery("open_kinds")
     )
@@ -125,38 +130,45 @@ def _recurrence_query(ctx: Context) -> Select[Any]:
         .group_by(open_kinds.c.cid, open_kinds.c.category)
         .subquery("earlier")
     )
-    r3, c3 = aliased(R, name="r3"), aliased(Conclusion, name="c3")
-    return (
+    # The facts once per (conclusion, category), before fanning out to its requirements.
+    r3, c3 = aliased(Requirement, name="r3"), aliased(Conclusion, name="c3")
+    said = (
         select(
-            *hit(
-                facts(
-                    earlier_requirement=r3.id,
-                    earlier_conclusion=c3.number,
-                    closed_on=vn_date(r3.closed_at),
-                )
-            )
-        )
-        .join(
-            earlier,
-            and_(earlier.c.cid == R.conclusion_id, earlier.c.category == R.category),
+            earlier.c.cid,
+            earlier.c.category,
+            facts(
+                earlier_requirement=r3.id,
+                earlier_conclusion=c3.number,
+                closed_on=vn_date(r3.closed_at),
+            ).label("facts"),
         )
         .join(r3, r3.id == earlier.c.earlier)
         .join(c3, c3.id == r3.conclusion_id)
-        .where(ctx.scope(R.id), R.status.not_in(TERMINAL))
+        .subquery("said")
+    )
+    return (
+        select(R.id.label("requirement_id"), said.c.facts)
+        .join(said, and_(said.c.cid == R.conclusion_id, said.c.category == R.category))
+        .where(ctx.judged, R.status.in_(OPEN))
     )
 
 
 def _formal_only_query(ctx: Context) -> Select[Any]:
-    v = aliased(Verification, name="v")
+    R = ctx.requirement
+    # From the few formal-only rejections (a partial index) to their requirements.
     latest = (
-        select(func.max(Verification.id))
-        .where(Verification.requirement_id == R.id, Verification.decision == "formal_only")
-        .scalar_subquery()
+        select(Verification.requirement_id, func.max(Verification.id).label("id"))
+        .where(Verification.decision == "formal_only", ctx.scope(Verification.requirement_id))
+        .group_by(Verification.requirement_id)
+        .subquery("latest")
     )
+    v = aliased(Verification, name="v")
+    said = facts(verification=v.id, rejected_on=vn_date(v.created_at), reason=v.reason)
     return (
-        select(*hit(facts(verification=v.id, rejected_on=vn_date(v.created_at), reason=v.reason)))
-        .join(v, v.id == latest)
-        .where(ctx.scope(R.id), R.status.not_in(TERMINAL))
+        select(*hit(R, said))
+        .join(latest, latest.c.requirement_id == R.id)
+        .join(v, v.id == latest.c.id)
+        .where(ctx.judged, R.status.in_(OPEN))
     )
 
 
@@ -222,7 +234,7 @@ RULES = (
         params={"lookback_years": Param(5, 1, 20, label=_l("Look back (years)"))},
         daily=True,
         # Within a day only new requirements can recur, and only closing one ends it.
-        narrow=lambda since: or_(R.created_at > since, R.status.in_(TERMINAL)),
+        narrow=lambda R, since: or_(R.created_at > since, R.status.in_(TERMINAL)),
     ),
     Rule(
         id="formal_only",

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from db.models import Conclusion, ExtensionRequest, ProgressReport, Requirement
+from db.models import Conclusion, ExtensionRequest, ProgressReport
+from db.vocabulary import REQUIREMENT_STATUSES, TERMINAL_STATUSES
 from workflows.i18n import _l
 from workflows.monitor.registry import Context, Param, Rule
 from workflows.monitor.sql import day_alias, facts, vn_date
@@ -20,9 +21,9 @@ from workflows.monitor.sql import day_alias, facts, vn_date
 UNIT_ACTIVE = ("issued", "acknowledged", "planned", "in_progress", "returned", "overdue")
 #: Remediation is under way (after the plan, before the completion report).
 REMEDIATING = ("planned", "in_progress", "returned", "overdue")
-TERMINAL = ("closed", "not_implementable", "withdrawn")
-
-R = Requirement
+TERMINAL = TERMINAL_STATUSES
+#: Not terminal, named one by one so that the status index can serve a whole pass.
+OPEN = tuple(status for status in REQUIREMENT_STATUSES if status not in TERMINAL)
 
 
 def _span_days() -> tuple[Any, Any]:
@@ -31,6 +32,7 @@ def _span_days() -> tuple[Any, Any]:
 
 
 def _share_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     start, end = _span_days()
     share = ctx.params["share"]
     total = end.ordinal - start.ordinal
@@ -47,7 +49,7 @@ def _share_query(ctx: Context) -> Select[Any]:
         .join(start, start.day == Conclusion.issue_date)
         .join(end, end.day == vn_date(R.deadline))
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status.in_(UNIT_ACTIVE),
             R.deadline > ctx.now,
             total > 0,
@@ -57,6 +59,7 @@ def _share_query(ctx: Context) -> Select[Any]:
 
 
 def _overdue_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     end = day_alias("wd_deadline")
     grace = ctx.params["grace_working_days"]
     return (
@@ -69,7 +72,7 @@ def _overdue_query(ctx: Context) -> Select[Any]:
         )
         .join(end, end.day == vn_date(R.deadline))
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status.in_(UNIT_ACTIVE),
             R.deadline < ctx.now,
             R.deadline < ctx.cutoff(grace) if grace else R.deadline < ctx.now,
@@ -78,6 +81,7 @@ def _overdue_query(ctx: Context) -> Select[Any]:
 
 
 def _ack_late_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     start = day_alias("wd_start")
     return (
         select(
@@ -90,7 +94,7 @@ def _ack_late_query(ctx: Context) -> Select[Any]:
         )
         .join(start, start.day == vn_date(R.created_at))
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status == "issued",
             R.created_at < ctx.cutoff(ctx.params["working_days"]),
         )
@@ -98,6 +102,7 @@ def _ack_late_query(ctx: Context) -> Select[Any]:
 
 
 def _stalled_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     last = day_alias("wd_last")
     activity = func.coalesce(R.last_report_at, R.planned_at, R.created_at)
     latest_report = (
@@ -117,7 +122,7 @@ def _stalled_query(ctx: Context) -> Select[Any]:
         )
         .join(last, last.day == vn_date(activity))
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status.in_(REMEDIATING),
             activity < ctx.cutoff(ctx.params["working_days"]),
         )
@@ -125,6 +130,7 @@ def _stalled_query(ctx: Context) -> Select[Any]:
 
 
 def _pace_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     start, end = _span_days()
     total = end.ordinal - start.ordinal
     elapsed = ctx.today_ordinal - start.ordinal
@@ -141,7 +147,7 @@ def _pace_query(ctx: Context) -> Select[Any]:
         .join(start, start.day == Conclusion.issue_date)
         .join(end, end.day == vn_date(R.deadline))
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status.in_(REMEDIATING),
             R.deadline > ctx.now,
             total > 0,
@@ -151,6 +157,7 @@ def _pace_query(ctx: Context) -> Select[Any]:
 
 
 def _extensions_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     counted = (
         select(ExtensionRequest.requirement_id, func.count().label("n"))
         .where(ExtensionRequest.status != "rejected", ctx.scope(ExtensionRequest.requirement_id))
@@ -168,11 +175,12 @@ def _extensions_query(ctx: Context) -> Select[Any]:
             ).label("facts"),
         )
         .join(counted, counted.c.requirement_id == R.id)
-        .where(R.status.not_in(TERMINAL))
+        .where(ctx.judged, R.status.in_(OPEN))
     )
 
 
 def _backlog_query(ctx: Context) -> Select[Any]:
+    R = ctx.requirement
     sent = day_alias("wd_sent")
     return (
         select(
@@ -185,7 +193,7 @@ def _backlog_query(ctx: Context) -> Select[Any]:
         )
         .join(sent, sent.day == vn_date(R.submitted_at))
         .where(
-            ctx.scope(R.id),
+            ctx.judged,
             R.status == "pending_verification",
             R.submitted_at < ctx.cutoff(ctx.params["working_days"]),
         )

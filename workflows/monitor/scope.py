@@ -2,15 +2,19 @@
 
 A rule looks at every requirement when a full pass is due (first pass, ``--full``, new
 parameters or calendar, the clock going back, or — for rules counting working days — a new
-day). Otherwise it looks at the requirements in ``monitor_scope``: those changed since the
-rules' watermark (less a margin for transactions still open then) and those whose deadline
-passed since the last pass. The ids are gathered once per pass into that temporary table.
+day). Otherwise it looks at the requirements changed since the rules' watermark (less a
+margin for transactions still open then) and those whose deadline passed since the last
+pass. Those rows are copied once per pass into the temporary table ``monitor_scope``, and
+the rules read that small table instead of each probing the requirement table for the same
+few thousand rows again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Column,
@@ -19,6 +23,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
     func,
     insert,
     or_,
@@ -26,41 +31,47 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.schema import CreateTable
 
 from db.models import ExtensionRequest, Requirement
 from db.models.monitor import MonitorRule, WorkingDay
 from workflows.conclusions import VIETNAM
 from workflows.monitor.registry import Context, Rule
 from workflows.monitor.rules_slow import UNIT_ACTIVE
-from workflows.monitor.sql import in_ids
+from workflows.monitor.sql import in_ids, listed_ids
 from workflows.monitor.working_days import ordinal_of
 
 #: Changes made this long before a pass may still have been uncommitted when it started.
 MARGIN = timedelta(minutes=5)
+_REQUIREMENT = cast(Table, Requirement.__table__)
+#: The requirement rows an incremental pass judges, copied column for column.
 SCOPE = Table(
     "monitor_scope",
     MetaData(),
-    Column("requirement_id", Integer, primary_key=True),
+    *(
+        Column(c.name, c.type, primary_key=c.primary_key, autoincrement=False)
+        for c in _REQUIREMENT.c
+    ),
     prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
 )
+#: ``monitor_scope`` seen as requirements, for rules written against ``Requirement``.
+CHANGED = aliased(Requirement, SCOPE, adapt_on_names=True)
 #: Requirements whose evidence summary this pass left for a later one.
 STALE = Table(
     "monitor_stale",
     MetaData(),
-    Column("requirement_id", Integer, primary_key=True),
+    Column("requirement_id", Integer, primary_key=True, autoincrement=False),
     prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
 )
-_CREATE = {
-    "postgresql": "CREATE TEMPORARY TABLE IF NOT EXISTS {} "
-    "(requirement_id integer PRIMARY KEY) ON COMMIT DROP",
-    "sqlite": "CREATE TEMPORARY TABLE IF NOT EXISTS {} (requirement_id integer PRIMARY KEY)",
-}
 
 
 def _fresh_table(session: Session, table: Table) -> Any:
+    """The temporary ``table``, empty (SQLite keeps it for the connection's life)."""
     conn = session.connection()
-    conn.exec_driver_sql(_CREATE[conn.dialect.name].format(table.name))
+    conn.execute(CreateTable(table, if_not_exists=True))
     conn.execute(table.delete())
     return conn
 
@@ -69,7 +80,7 @@ def note_stale(session: Session, ids: list[int]) -> None:
     """Remember the requirements whose evidence facts wait for a later pass."""
     conn = _fresh_table(session, STALE)
     if ids:
-        conn.execute(insert(STALE), [{"requirement_id": i} for i in ids])
+        conn.execute(insert(STALE).from_select(["requirement_id"], listed_ids(conn, ids)))
 
 
 def needs_full(rule: Rule, row: MonitorRule, now: datetime, full: bool) -> bool:
@@ -84,8 +95,9 @@ def needs_full(rule: Rule, row: MonitorRule, now: datetime, full: bool) -> bool:
 def gather_changes(
     session: Session, rows: list[MonitorRule], now: datetime, touched: list[int]
 ) -> tuple[int, datetime]:
-    """Fill ``monitor_scope`` for the rules ``rows`` evaluated incrementally, adding the
-    requirements ``touched`` by this pass's preparation; return its size and watermark."""
+    """Copy into ``monitor_scope`` the requirements the rules ``rows`` evaluated
+    incrementally look at, with those ``touched`` by this pass's preparation; return how
+    many and the watermark."""
     since = min(r.changes_seen_until for r in rows if r.changes_seen_until) - MARGIN
     last = min(r.evaluated_at for r in rows if r.evaluated_at)
     came_due = and_(
@@ -106,42 +118,56 @@ def gather_changes(
         ),
     )
     conn = _fresh_table(session, SCOPE)
-    conn.execute(insert(SCOPE).from_select(["requirement_id"], changed))
+    copied = select(*_REQUIREMENT.c).where(in_ids(_REQUIREMENT.c.id, changed))
+    done = conn.execute(insert(SCOPE).from_select([c.name for c in SCOPE.c], copied))
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE monitor_scope")  # so plans fit the few rows it holds
-    return int(conn.execute(select(func.count()).select_from(SCOPE)).scalar_one()), since
+    return int(done.rowcount), since
 
 
-def make_context(
-    session: Session, rule: Rule, row: MonitorRule, now: datetime, since: datetime | None
-) -> Context:
-    """The rule's context; ``since`` is the watermark of an incremental pass (None: all)."""
+@dataclass(frozen=True)
+class Day:
+    """Today as the rules count it: the Vietnamese date, its working-day ordinal, and the
+    cut-off instants ``n`` working days back (looked up once per pass)."""
+
+    date: date
+    ordinal: int
+    cutoff: Callable[[int], datetime]
+
+
+def pass_day(session: Session, now: datetime) -> Day:
     today = now.astimezone(VIETNAM).date()
-    today_ordinal = ordinal_of(session, today)
-    params = {**rule.defaults(), **{k: v for k, v in row.parameters.items() if k in rule.params}}
+    ordinal = ordinal_of(session, today)
     cutoffs: dict[int, datetime] = {}
-    changed = None if since is None else _changed(rule, since)
-
-    waiting = select(STALE.c.requirement_id) if rule.reads_evidence_summary else None
-
-    def scope(column: Any) -> Any:
-        looked_at = true() if changed is None else in_ids(column, changed)
-        return looked_at if waiting is None else and_(looked_at, column.not_in(waiting))
 
     def cutoff(days: int) -> datetime:
         if days not in cutoffs:
-            cutoffs[days] = _cutoff(session, today_ordinal - days)
+            cutoffs[days] = _cutoff(session, ordinal - days)
         return cutoffs[days]
 
-    return Context(now, today, today_ordinal, params, scope, cutoff, changed)
+    return Day(today, ordinal, cutoff)
 
 
-def _changed(rule: Rule, since: datetime) -> Any:
-    ids = select(SCOPE.c.requirement_id)
-    if rule.narrow is None:
-        return ids
-    joined = ids.join(Requirement, Requirement.id == SCOPE.c.requirement_id)
-    return joined.where(rule.narrow(since))
+def make_context(
+    rule: Rule, row: MonitorRule, now: datetime, day: Day, since: datetime | None
+) -> Context:
+    """The rule's context; ``since`` is the watermark of an incremental pass (None: all)."""
+    params = {**rule.defaults(), **{k: v for k, v in row.parameters.items() if k in rule.params}}
+    requirement: Any = Requirement if since is None else CHANGED
+    judged: Any = true()
+    if since is not None and rule.narrow is not None:
+        judged = rule.narrow(requirement, since)
+    if rule.reads_evidence_summary:  # an anti-join: NOT IN would be costed on every probe
+        waits = exists().where(STALE.c.requirement_id == requirement.id)
+        judged = and_(judged, ~waits)
+    changed = None if since is None else select(requirement.id).where(judged)
+
+    def scope(column: Any) -> Any:
+        return true() if changed is None else in_ids(column, changed)
+
+    return Context(
+        now, day.date, day.ordinal, params, requirement, judged, scope, day.cutoff, changed
+    )
 
 
 def _cutoff(session: Session, ordinal: int) -> datetime:

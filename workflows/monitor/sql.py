@@ -7,9 +7,22 @@ working-day ordinal of a date through a join with the materialised ``working_day
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ColumnElement, Date, literal
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -121,3 +134,33 @@ def _in_ids_default(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
 def _in_ids_pg(element: in_ids, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
     return f"{column} = ANY(ARRAY({compiler.process(element.ids, **kw)}))"
+
+
+def listed_ids(conn: Any, ids: list[int]) -> Any:
+    """A SELECT of the integers ``ids`` as rows of one column, from a single parameter (a
+    list of thousands costs one statement, not one row each)."""
+    if conn.dialect.name == "postgresql":
+        values = func.unnest(bindparam("ids", list(ids), type_=ARRAY(Integer)))
+        return select(values.table_valued("id").render_derived(name="listed").c.id)
+    each = func.json_each(bindparam("ids", json.dumps(list(ids)), type_=String))
+    return select(each.table_valued("value").c.value)
+
+
+class days_between(FunctionElement[Any]):  # noqa: N801
+    """Whole days from the date ``earlier`` to the date ``later`` (negative if after)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_pg(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({later} - {earlier})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
