@@ -247,10 +247,12 @@ SEQUENCES = ["body", "user_account", "conclusion", "requirement", "evidence"]
 
 #: 1 % of the requirements change (``:n`` of them), as the verbs would leave them: 30 % get
 #: a progress report, 20 % are acknowledged, 20 % closed, 10 % submitted, 20 % extended
-#: (spread over the open requirements of every age, not only the newest).
+#: (spread over the open requirements of every age, not only the newest; a requirement
+#: changed within the hour is left alone, so that every round changes others).
 CHANGE_SQL = [
     f"""WITH picked AS (
             SELECT id FROM requirement WHERE status = 'in_progress' AND id % 7 = 1
+                   AND updated_at < :now - interval '1 hour'
             ORDER BY md5(id::text) LIMIT :n * 3 / 10),
         reported AS (
             UPDATE requirement r SET last_report_at = :now, updated_at = :now,
@@ -284,7 +286,7 @@ CHANGE_SQL = [
     """WITH granted AS (
             UPDATE requirement SET deadline = deadline + interval '30 days', updated_at = :now
             WHERE id IN (SELECT id FROM requirement WHERE status = 'in_progress'
-                               AND id % 7 = 5
+                               AND id % 7 = 5 AND updated_at < :now - interval '1 hour'
                          ORDER BY md5(id::text) LIMIT :n / 5)
             RETURNING id, deadline)
         INSERT INTO extension_request (requirement_id, requested_by_id, reason, current_deadline,

@@ -85,15 +85,24 @@ def test_the_monitor_bench_fills_a_kept_database_once_and_times_it_again():
 
     name = f"remtrack_test_keep_{uuid.uuid4().hex[:8]}"
     try:
-        first = bench_monitor.run(PG_ADMIN_URL, 1000, 150, keep=name)
-        second = bench_monitor.run(PG_ADMIN_URL, 1000, 150, keep=name)
+        first = bench_monitor.run(PG_ADMIN_URL, 1000, 150, keep=name, rounds=2)
+        second = bench_monitor.run(PG_ADMIN_URL, 1000, 150, keep=name, rounds=2)
     finally:
         admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     steps = [[label for label, *_ in out["rows"]] for out in (first, second)]
-    assert steps[0][0].startswith("generate data") and len(steps[0]) == 7
-    assert steps[1] == steps[0][4:]  # full pass, change, incremental pass
-    assert second["incremental"] > 0 and second["full"] > 0
-    assert "incremental pass" in bench_monitor.format_report(second)
+    assert steps[0][0].startswith("generate data") and len(steps[0]) == 4 + 7
+    # two full passes, then two rounds of change and incremental pass
+    assert steps[1] == steps[0][4:]
+    assert [s for s in steps[1] if "pass" in s] == [
+        "full pass 1",
+        "full pass 2",
+        "incremental pass 1",
+        "incremental pass 2",
+    ]
+    assert len(second["incremental_runs"]) == 2 and second["incremental"] > 0
+    assert second["full"] == sum(second["full_runs"]) / 2
+    report = bench_monitor.format_report(second)
+    assert "incremental pass" in report and "median of 2" in report

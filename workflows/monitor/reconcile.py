@@ -140,12 +140,17 @@ def _resolve(conn: Connection, gone: Any, now: datetime) -> Counter[str]:
 
 
 def open_new(
-    conn: Connection, now: datetime, *, told: bool
+    conn: Connection, now: datetime, *, told: bool, many: bool
 ) -> tuple[Counter[str], dict[str, list[Any]]]:
     """Open a flag for every hit without an active one, with its rule's severity; return
     how many by rule, and by rule the (flag id, requirement id, facts) of each when they are
     to be told — else of the first thousand only, without their facts (a first pass over
-    old data opens hundreds of thousands)."""
+    old data opens hundreds of thousands). ``many``: a rule looked at every requirement."""
+    if many and conn.dialect.name == "postgresql":
+        # The hits are checked against the very table being written: a nested loop over
+        # it (chosen when the flags look few, as before a first pass) would scan every
+        # row inserted so far again for each of hundreds of thousands of hits.
+        conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
     flag = _FLAGS
     active = exists().where(
         flag.c.requirement_id == HITS.c.requirement_id,
@@ -177,6 +182,8 @@ def open_new(
         counts[rule_id] += 1
         if told or seen < 1000:
             opened[rule_id].append((flag_id, requirement_id, facts[0] if facts else None))
+    if many and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_nestloop = on")
     return counts, opened
 
 
