@@ -8,6 +8,7 @@ another scheduler process skips rather than waits) and claims the rules' rows wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
@@ -180,7 +181,7 @@ def _claim(
 
 def _reconcile(
     session: Session,
-    rules: dict[str, Rule],
+    rules: Mapping[str, Rule],
     rows: list[MonitorRule],
     whole: dict[str, bool],
     since: datetime | None,

@@ -8,9 +8,11 @@ at every row on the first pass of a new day and only at changed rows otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select
@@ -116,11 +118,13 @@ class Rule:
         return {name: self.params[name].clean(name, merged[name]) for name in self.params}
 
 
-def all_rules() -> dict[str, Rule]:
+@cache
+def all_rules() -> Mapping[str, Rule]:
+    """Every rule by id (made once: the notifier asks for each flag it tells of)."""
     from workflows.monitor import rules_evidence, rules_formal, rules_slow
 
     every = (*rules_slow.RULES, *rules_evidence.RULES, *rules_formal.RULES)
-    return {rule.id: rule for rule in every}
+    return MappingProxyType({rule.id: rule for rule in every})
 
 
 def ensure_rules(session: Session) -> dict[str, MonitorRule]:

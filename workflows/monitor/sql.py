@@ -31,24 +31,34 @@ from sqlalchemy.sql.functions import FunctionElement
 from db.models.monitor import WorkingDay
 
 
-class vn_date(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function it is
-    """The Vietnamese calendar date (UTC+7) of an aware timestamp column."""
+def _templated(name: str, kind: Any, doc: str, **templates: str) -> Any:
+    """A SQL function written per dialect: ``templates`` by dialect name, each a format
+    string of the compiled arguments ``{0}``, ``{1}`` …"""
+    element = type(name, (FunctionElement,), {"type": kind, "inherit_cache": True, "name": name})
+    element.__doc__ = doc
+    for dialect, template in templates.items():
 
-    type = Date()
-    inherit_cache = True
-    name = "vn_date"
+        def render(element: Any, compiler: SQLCompiler, template: str = template, **kw: Any) -> str:
+            return template.format(*(compiler.process(c, **kw) for c in element.clauses))
+
+        compiles(element, dialect)(render)
+    return element
 
 
-@compiles(vn_date, "postgresql")
-def _vn_date_pg(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
-    arg = compiler.process(list(element.clauses)[0], **kw)
-    return f"CAST(timezone('UTC', {arg}) + INTERVAL '7 hours' AS DATE)"
-
-
-@compiles(vn_date, "sqlite")
-def _vn_date_sqlite(element: vn_date, compiler: SQLCompiler, **kw: Any) -> str:
-    arg = compiler.process(list(element.clauses)[0], **kw)
-    return f"date({arg}, '+7 hours')"
+vn_date = _templated(
+    "vn_date",
+    Date(),
+    "The Vietnamese calendar date (UTC+7) of an aware timestamp column.",
+    postgresql="CAST(timezone('UTC', {0}) + INTERVAL '7 hours' AS DATE)",
+    sqlite="date({0}, '+7 hours')",
+)
+days_between = _templated(
+    "days_between",
+    Integer(),
+    "Whole days from the date ``earlier`` (2nd) to the date ``later`` (1st); negative if after.",
+    postgresql="({0} - {1})",
+    sqlite="CAST(julianday({0}) - julianday({1}) AS INTEGER)",
+)
 
 
 class json_object(FunctionElement[Any]):  # noqa: N801
@@ -144,23 +154,3 @@ def listed_ids(conn: Any, ids: list[int]) -> Any:
         return select(values.table_valued("id").render_derived(name="listed").c.id)
     each = func.json_each(bindparam("ids", json.dumps(list(ids)), type_=String))
     return select(each.table_valued("value").c.value)
-
-
-class days_between(FunctionElement[Any]):  # noqa: N801
-    """Whole days from the date ``earlier`` to the date ``later`` (negative if after)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "days_between"
-
-
-@compiles(days_between, "postgresql")
-def _days_between_pg(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({later} - {earlier})"
-
-
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
