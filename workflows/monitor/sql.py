@@ -27,6 +27,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from db.models.monitor import WorkingDay
 
@@ -99,8 +100,12 @@ class date_minus_days(FunctionElement[Any]):  # noqa: N801
 
     type = Date()
     name = "date_minus_days"
-    # The day count is compiled into the SQL text, so statements using it are not cached.
-    inherit_cache = False
+    # The day count is compiled into the SQL text: it is part of the statement's cache key.
+    inherit_cache = True
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("days", InternalTraversal.dp_plain_obj),
+    ]
 
     def __init__(self, column: Any, days: int) -> None:
         self.days = int(days)
@@ -127,8 +132,12 @@ class in_ids(ColumnElement[bool]):  # noqa: N801
     subquery may be planned as a scan of the whole table instead).
     """
 
-    inherit_cache = False
+    inherit_cache = True
     type = Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, column: Any, ids: Any) -> None:
         self.column, self.ids = column, ids
