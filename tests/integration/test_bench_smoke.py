@@ -93,12 +93,13 @@ def test_the_monitor_bench_fills_a_kept_database_once_and_times_it_again():
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     steps = [[label for label, *_ in out["rows"]] for out in (first, second)]
-    assert steps[0][0].startswith("generate data") and len(steps[0]) == 4 + 7
-    # two full passes, then two rounds of change and incremental pass
+    assert steps[0][0].startswith("generate data") and len(steps[0]) == 4 + 8
+    # two full passes, an idle one, then two rounds of change and incremental pass
     assert steps[1] == steps[0][4:]
     assert [s for s in steps[1] if "pass" in s] == [
         "full pass 1",
         "full pass 2",
+        "incremental pass, nothing changed",
         "incremental pass 1",
         "incremental pass 2",
     ]
