@@ -10,8 +10,13 @@ from typing import Any
 _KEY_LIMIT = 255
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """``value`` as JSON can hold it: times and dates in ISO form, amounts as strings."""
+    if type(value) in _SCALARS:  # most of what it sees: answered first
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

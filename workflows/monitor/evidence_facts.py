@@ -52,34 +52,37 @@ def _redo(session: Session, ids: list[int]) -> None:
     counts = (
         select(
             P.requirement_id,
-            func.count(E.id),
-            func.sum(cited),
-            func.min(E.doc_date),
-            days_between(Conclusion.issue_date, func.min(E.doc_date)),
-            func.max(E.id),
+            func.count(E.id).label("evidence_count"),
+            func.sum(cited).label("cited_count"),
+            func.min(E.doc_date).label("earliest_doc_date"),
+            days_between(Conclusion.issue_date, func.min(E.doc_date)).label("predates"),
+            func.max(E.id).label("last_evidence_id"),
         )
         .join(E, E.report_id == P.id)
         .join(Requirement, Requirement.id == P.requirement_id)
         .join(Conclusion, Conclusion.id == Requirement.conclusion_id)
         .where(P.requirement_id.in_(ids))
         .group_by(P.requirement_id, Conclusion.issue_date)
+        .subquery("counts")
+    )
+    # Each row written once, whole: its earliest file and first recycled one come along.
+    rows = select(
+        *counts.c,
+        _earliest(counts.c.requirement_id, counts.c.earliest_doc_date),
+        _recycled(counts.c.requirement_id, foreign=False),
     )
     columns = ["requirement_id", "evidence_count", "cited_count", "earliest_doc_date"]
     columns += ["predates_issue_days", "last_evidence_id"]
-    conn.execute(insert(_SUMMARY).from_select(columns, counts))
+    columns += ["earliest_evidence_id", "recycled_evidence_id"]
+    conn.execute(insert(_SUMMARY).from_select(columns, rows))
     mine = _SUMMARY.c.requirement_id.in_(ids)
-    conn.execute(
-        update(_SUMMARY)
-        .where(mine)
-        .values(earliest_evidence_id=_earliest(), recycled_evidence_id=_recycled(foreign=False))
-    )
     # Recycled files are rare: the rest is worked out for those requirements only.
     recycled = and_(mine, _SUMMARY.c.recycled_evidence_id.is_not(None))
     conn.execute(
         update(_SUMMARY)
         .where(recycled)
         .values(
-            foreign_recycled_evidence_id=_recycled(foreign=True),
+            foreign_recycled_evidence_id=_recycled(_SUMMARY.c.requirement_id, foreign=True),
             recycled_from_id=_source(_SUMMARY.c.recycled_evidence_id, foreign=False),
         )
     )
@@ -92,15 +95,12 @@ def _redo(session: Session, ids: list[int]) -> None:
     )
 
 
-def _earliest() -> Any:
-    """The file with the earliest document date (the lowest id among equals)."""
+def _earliest(owner: Any, earliest_date: Any) -> Any:
+    """The file of ``owner`` dated ``earliest_date`` (the lowest id among equals)."""
     return (
         select(E.id)
         .join(P, P.id == E.report_id)
-        .where(
-            P.requirement_id == _SUMMARY.c.requirement_id,
-            E.doc_date == _SUMMARY.c.earliest_doc_date,
-        )
+        .where(P.requirement_id == owner, E.doc_date == earliest_date)
         .order_by(E.id)
         .limit(1)
         .scalar_subquery()
@@ -127,14 +127,14 @@ def _earlier_elsewhere(mine: Any, owner: Any, foreign: bool, *, lowest: bool = F
     return found.correlate_except(e2, p2, r2)
 
 
-def _recycled(foreign: bool) -> Any:
-    """The requirement's first file that was already given for another requirement."""
+def _recycled(owner: Any, foreign: bool) -> Any:
+    """``owner``'s first file that was already given for another requirement."""
     e1, p1 = aliased(E, name="e1"), aliased(P, name="p1")
-    elsewhere = _earlier_elsewhere(e1, _SUMMARY.c.requirement_id, foreign)
+    elsewhere = _earlier_elsewhere(e1, owner, foreign)
     return (
         select(func.min(e1.id))
         .join(p1, p1.id == e1.report_id)
-        .where(p1.requirement_id == _SUMMARY.c.requirement_id, elsewhere.exists())
+        .where(p1.requirement_id == owner, elsewhere.exists())
         .scalar_subquery()
     )
 
