@@ -5,10 +5,9 @@ On a throwaway database (created and dropped here) it generates 1,000,000 requir
 verifications (``INSERT … SELECT generate_series``, no Python loop), computes the reports'
 signatures, then times: a first (silent) pass that opens every flag, full passes, an idle
 incremental pass, and incremental passes each after 1 % of the requirements changed
-(``--rounds`` of each, judged
-by the median: a shared machine's speed drifts from one minute to the next). It prints the
-table, the peak memory of this process, and EXPLAIN ANALYZE of the two slowest rules of the
-full pass.
+(``--rounds`` of each, judged by the median: a shared machine's speed drifts from one
+minute to the next). It prints the table, the peak memory of this process, and EXPLAIN
+ANALYZE of the two slowest rules of the full pass.
 
     python -m workflows.bench_monitor [--requirements 1000000] [--open 150000] [--rounds 3]
                                       [--keep NAME]

@@ -32,6 +32,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _partial(condition: str) -> dict[str, Any]:
+    """The keyword arguments of an index over only the rows meeting ``condition``."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
+
 class CalendarDay(Base):
     """A day an administrator declared off (a bridge day) or worked (a make-up day)."""
 
@@ -97,8 +102,7 @@ class Flag(Base):
             "requirement_id",
             "rule_id",
             unique=True,
-            postgresql_where=text("resolved_at IS NULL"),
-            sqlite_where=text("resolved_at IS NULL"),
+            **_partial("resolved_at IS NULL"),
         ),
         # Active flags only: resolving a flag then writes one index entry fewer (a pass
         # resolves thousands), and a whole pass finds a rule's active flags in it.
@@ -106,8 +110,7 @@ class Flag(Base):
             "ix_flag_active_rule_status",
             "rule_id",
             "status",
-            postgresql_where=text("resolved_at IS NULL"),
-            sqlite_where=text("resolved_at IS NULL"),
+            **_partial("resolved_at IS NULL"),
         ),
         Index("ix_flag_status_opened_at", "status", "opened_at"),
     )
@@ -157,11 +160,6 @@ class ReportAnchor(Base):
     )
     rank: Mapped[int] = mapped_column(primary_key=True)
     anchor: Mapped[int] = mapped_column(BigInteger)
-
-
-def _partial(condition: str) -> dict[str, Any]:
-    """The keyword arguments of an index over only the rows meeting ``condition``."""
-    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
 
 
 class EvidenceSummary(Base):

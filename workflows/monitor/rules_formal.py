@@ -147,7 +147,7 @@ def _recurrence_query(ctx: Context) -> Select[Any]:
         .subquery("said")
     )
     return (
-        select(R.id.label("requirement_id"), said.c.facts)
+        select(*hit(R, said.c.facts))
         .join(said, and_(said.c.cid == R.conclusion_id, said.c.category == R.category))
         .where(ctx.judged, R.status.in_(OPEN))
     )
